@@ -1,0 +1,49 @@
+"""A discussion and comment-moderation service for programme blogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import cli, errors, i18n
+from .blog import bp as blog_bp
+from .config import load_config
+from .extensions import babel, csrf, db, migrate
+from .reactions import bp as reactions_bp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    load_config(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    app.register_blueprint(blog_bp)
+    app.register_blueprint(reactions_bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

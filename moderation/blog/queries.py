@@ -1,0 +1,93 @@
+"""Reads for the public pages. Only what is published, and never a commenter's e-mail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Blog, Comment, Post, Status, Tag, post_tags, utcnow
+
+
+@dataclass
+class Page:
+    items: list[Post]
+    page: int
+    pages: int
+    total: int
+
+
+def visible_posts() -> Select[Post]:
+    return (
+        select(Post)
+        .where(Post.published_at <= utcnow())
+        .options(selectinload(Post.author), selectinload(Post.tags), selectinload(Post.blog))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def paginate(query: Select[Post], page: int, per_page: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-int(total or 0) // per_page))
+    page = min(max(page, 1), pages)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, pages, int(total or 0))
+
+
+def all_blogs() -> list[Blog]:
+    return list(db.session.scalars(select(Blog).order_by(Blog.title)))
+
+
+def blog_or_404(slug: str) -> Blog:
+    blog = db.session.scalar(select(Blog).where(Blog.slug == slug))
+    if blog is None:
+        abort(404)
+    return blog
+
+
+def post_or_404(blog_slug: str, post_slug: str) -> Post:
+    post = db.session.scalar(
+        visible_posts().join(Post.blog).where(Blog.slug == blog_slug, Post.slug == post_slug)
+    )
+    if post is None:
+        abort(404)
+    return post
+
+
+def tag_or_404(slug: str) -> Tag:
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        abort(404)
+    return tag
+
+
+def posts_in_blog(blog: Blog) -> Select[Post]:
+    return visible_posts().where(Post.blog_id == blog.id)
+
+
+def posts_with_tag(tag: Tag) -> Select[Post]:
+    return visible_posts().join(post_tags).where(post_tags.c.tag_id == tag.id)
+
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment]
+
+
+def published_threads(post: Post) -> list[Thread]:
+    """Published reactions in order, each with its published replies (one level)."""
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.post_id == post.id, Comment.status == Status.PUBLISHED)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    replies: dict[int, list[Comment]] = defaultdict(list)
+    for c in comments:
+        if c.parent_id is not None:
+            replies[c.parent_id].append(c)
+    return [Thread(c, replies[c.id]) for c in comments if c.parent_id is None]

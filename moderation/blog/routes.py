@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from .. import search
+from ..reactions.forms import ReactionForm
+from ..reactions.services import comment_from_outcome_token, reply_parent
+from . import bp, queries
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+@bp.get("/")
+def home() -> str:
+    latest = queries.paginate(queries.visible_posts(), 1, current_app.config["POSTS_PER_PAGE"])
+    return render_template("blog/home.html", blogs=queries.all_blogs(), posts=latest.items)
+
+
+@bp.get("/blogs/<blog>/")
+def blog(blog: str) -> str:
+    found = queries.blog_or_404(blog)
+    posts = queries.paginate(
+        queries.posts_in_blog(found),
+        _page_number(),
+        current_app.config["POSTS_PER_PAGE"],
+    )
+    return render_template("blog/blog.html", blog=found, page=posts)
+
+
+@bp.get("/blogs/<blog>/<post>")
+def post(blog: str, post: str) -> str:
+    found = queries.post_or_404(blog, post)
+    placed = request.args.get("placed")
+    return render_template(
+        "blog/post.html",
+        post=found,
+        threads=queries.published_threads(found),
+        form=ReactionForm(formdata=None),
+        parent=reply_parent(found, request.args.get("reply")),
+        outcome=comment_from_outcome_token(found, placed) if placed else None,
+    )
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str) -> str:
+    found = queries.tag_or_404(tag)
+    posts = queries.paginate(
+        queries.posts_with_tag(found), _page_number(), current_app.config["POSTS_PER_PAGE"]
+    )
+    return render_template("blog/tag.html", tag=found, page=posts)
+
+
+@bp.get("/search")
+def search_page() -> str:
+    config = current_app.config
+    query = search.Query.parse(
+        request.args.get("q", ""), config["SEARCH_MAX_QUERY_LENGTH"], config["SEARCH_MAX_TERMS"]
+    )
+    page = min(_page_number(), 1000)
+    results = search.search_posts(query, page, config["SEARCH_RESULTS_PER_PAGE"])
+    return render_template("blog/search.html", results=results)

@@ -1,0 +1,93 @@
+"""Configuration in layers: these defaults, then ``instance/config.py``, then
+``MODERATION_*`` environment variables, then the dict a test passes to ``create_app``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class Defaults:
+    # "production" unless told otherwise: the safe choice is the one that refuses a weak key.
+    ENVIRONMENT = "production"
+    SECRET_KEY: str | None = None
+    # The one setting for the database; a SQLite file under instance/ when unset.
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    LANGUAGES = ("nl", "en")
+    POSTS_PER_PAGE = 10
+    SEARCH_RESULTS_PER_PAGE = 10
+    SEARCH_MAX_QUERY_LENGTH = 200
+    SEARCH_MAX_TERMS = 12
+    MAX_CONTENT_LENGTH = 256 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start with this configuration."""
+
+
+MISSING_KEY_MESSAGE = (
+    "MODERATION_SECRET_KEY is not set (or shorter than 32 characters). Outside development "
+    "and testing the service needs a real secret key. Make one with\n"
+    "    python -c 'import secrets; print(secrets.token_hex(32))'\n"
+    "and put it in the environment as MODERATION_SECRET_KEY, or as SECRET_KEY in "
+    "instance/config.py."
+)
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MODERATION")
+    if overrides:
+        app.config.update(overrides)
+    if app.config.get("TESTING"):
+        app.config["ENVIRONMENT"] = "testing"
+
+    environment = app.config["ENVIRONMENT"]
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
+        )
+    app.config["TESTING"] = environment == "testing"
+    _settle_secret_key(app)
+
+    url = app.config["DATABASE_URL"] or "sqlite:///" + str(
+        Path(app.instance_path) / "moderation.sqlite3"
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = _with_driver(url)
+
+
+def _settle_secret_key(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY")
+    if key and len(str(key)) >= 32:
+        return
+    environment = app.config["ENVIRONMENT"]
+    if environment == "testing":
+        app.config["SECRET_KEY"] = key or secrets.token_hex(32)
+    elif environment == "development":
+        # A key kept in instance/ so sessions survive a restart of the development server.
+        path = Path(app.instance_path) / "dev-secret-key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = path.read_text().strip()
+    else:
+        raise ConfigError(MISSING_KEY_MESSAGE)
+
+
+def _with_driver(url: str) -> str:
+    """Accept the usual ``postgres://`` and ``postgresql://`` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
