@@ -15,6 +15,7 @@ from .extensions import db
 demo_cli = AppGroup("demo", help="The demo blog.")
 posts_cli = AppGroup("posts", help="Posts.")
 search_cli = AppGroup("search", help="The search index.")
+reactions_cli = AppGroup("reactions", help="Reactions.")
 
 
 @demo_cli.command("load")
@@ -90,6 +91,18 @@ def reindex_command() -> None:
     click.echo(f"Indexed {count} posts.")
 
 
+@reactions_cli.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Also those already at this version.")
+def rerender_command(everything: bool) -> None:
+    """Render stored reactions again after a change to the renderer."""
+    from .reactions.services import rerender_comments
+
+    changed, refused = rerender_comments(everything)
+    click.echo(f"Rendered {changed} reactions again.")
+    if refused:
+        click.echo(f"{refused} could not be rendered and keep their earlier HTML.", err=True)
+
+
 def init_app(app: Flask) -> None:
-    for group in (demo_cli, posts_cli, search_cli):
+    for group in (demo_cli, posts_cli, search_cli, reactions_cli):
         app.cli.add_command(group)

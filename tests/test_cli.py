@@ -57,3 +57,15 @@ def test_posts_import_explains_a_bad_header(runner, demo, tmp_path):
     assert result.exit_code != 0 and "2018-02-07" in result.output
     result = runner.invoke(args=["posts", "import", str(source), "--blog", "geen"])
     assert result.exit_code != 0 and "No blog 'geen'" in result.output
+
+
+def test_reactions_rerender_replaces_stored_html(runner, demo):
+    comment = db.session.scalar(select(Comment))
+    comment.body_html, comment.renderer_version = "<p>oud</p>", 0
+    db.session.commit()
+    result = runner.invoke(args=["reactions", "rerender"])
+    assert result.exit_code == 0 and "Rendered 1 reactions again." in result.output
+    db.session.refresh(comment)
+    assert "oud" not in comment.body_html and "<em>klein</em>" in comment.body_html
+    again = runner.invoke(args=["reactions", "rerender", "--all"])
+    assert "Rendered 3 reactions again." in again.output

@@ -1,0 +1,13 @@
+"""Reactions: the form, the mandatory preview, and placing what was previewed."""
+
+from flask import Blueprint
+
+bp = Blueprint("reactions", __name__)
+
+from . import routes  # noqa: E402,F401
+from .verdict import REASON_TEXT  # noqa: E402
+
+
+@bp.app_context_processor
+def reason_text() -> dict[str, object]:
+    return {"REASON_TEXT": REASON_TEXT}

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..blog import queries
+from ..extensions import csrf, db
+from ..i18n import current_language
+from ..models import Post
+from . import bp, services
+from .forms import ReactionForm
+from .views import (
+    NOT_PREVIEWED_TEXT,
+    PreviewComment,
+    draft_from,
+    refuse_foreign_origin,
+    render_refusal_message,
+)
+
+# The reaction form carries its own stateless proof (the signed preview token) and is checked
+# against the Origin header, so it works in an iframe where the browser keeps no cookie.
+csrf.exempt(bp)
+
+
+def _post_or_refuse(blog: str, post: str) -> Post:
+    found = queries.post_or_404(blog, post)
+    refuse_foreign_origin(found.blog)
+    if not found.accepts_reactions():
+        abort(403, description="closed")
+    return found
+
+
+def _form_page(post: Post, form: ReactionForm, status: int = 422) -> tuple[str, int]:
+    """The post page again with the errors; everything typed stays in the form."""
+    parent = services.reply_parent(post, form.parent.data)
+    return (
+        render_template(
+            "blog/post.html",
+            post=post,
+            threads=queries.published_threads(post),
+            form=form,
+            parent=parent,
+        ),
+        status,
+    )
+
+
+def _preview_page(post: Post, form: ReactionForm, notice: str | None = None) -> tuple[str, int]:
+    parent = services.reply_parent(post, form.parent.data)
+    draft = draft_from(post, form, parent)
+    try:
+        body_html = services.render_draft(draft)
+    except ValueError as refused:
+        form.body.errors = [*form.body.errors, render_refusal_message(refused)]
+        return _form_page(post, form)
+    verdict = services.foresee(post, draft, body_html)
+    form.token.data = services.preview_token(draft)
+    return (
+        render_template(
+            "reactions/preview.html",
+            post=post,
+            form=form,
+            parent=parent,
+            preview=PreviewComment.of(draft, body_html),
+            verdict=verdict,
+            notice=notice,
+        ),
+        200 if notice is None else 422,
+    )
+
+
+@bp.post("/blogs/<blog>/<post>/preview")
+def preview(blog: str, post: str) -> tuple[str, int]:
+    found = _post_or_refuse(blog, post)
+    form = ReactionForm()
+    if not form.validate():
+        return _form_page(found, form)
+    return _preview_page(found, form)
+
+
+@bp.post("/blogs/<blog>/<post>/comments")
+def place(blog: str, post: str) -> Response | tuple[str, int]:
+    found = _post_or_refuse(blog, post)
+    form = ReactionForm()
+    if not form.validate():
+        return _form_page(found, form)
+    parent = services.reply_parent(found, form.parent.data)
+    draft = draft_from(found, form, parent)
+    try:
+        submission_key = services.check_preview_token(draft, form.token.data or "")
+    except services.NotPreviewed as not_previewed:
+        # Back to the preview, with everything kept: only a previewed reaction is placed.
+        return _preview_page(found, form, notice=str(NOT_PREVIEWED_TEXT[not_previewed.reason]))
+    comment = services.find_placed(submission_key)
+    if comment is None:
+        try:
+            comment = services.place_comment(
+                found,
+                draft,
+                submission_key=submission_key,
+                client_address=request.remote_addr,
+                language=current_language(),
+                honeypot=request.form.get("homepage", ""),
+            )
+        except ValueError as refused:
+            form.body.errors = [render_refusal_message(refused)]
+            return _form_page(found, form)
+        db.session.commit()
+    return redirect(
+        url_for(
+            "blog.post",
+            blog=found.blog.slug,
+            post=found.slug,
+            placed=services.outcome_token(comment),
+            _anchor="outcome",
+        ),
+        303,
+    )

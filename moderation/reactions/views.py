@@ -1,0 +1,70 @@
+"""Pieces the reaction routes and templates share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+
+from ..models import Blog, Comment, Post, utcnow
+from .forms import ReactionForm
+from .services import Draft
+
+NOT_PREVIEWED_TEXT = {
+    "missing": _l("Check the preview of your reaction below, then place it."),
+    "changed": _l(
+        "Your reaction changed after the preview. Check the new preview below, then place it."
+    ),
+    "expired": _l("The preview is too old. Check it again below, then place your reaction."),
+}
+
+
+@dataclass
+class PreviewComment:
+    """Looks like a stored reaction to the template that shows reactions."""
+
+    public_name: str
+    website: str
+    body_html: str
+    created_at: datetime
+    is_anonymous: bool = False
+    id: int | None = None
+
+    @classmethod
+    def of(cls, draft: Draft, body_html: str) -> PreviewComment:
+        return cls(draft.name, draft.website, body_html, utcnow())
+
+
+def draft_from(post: Post, form: ReactionForm, parent: Comment | None) -> Draft:
+    return Draft(
+        post_id=post.id,
+        name=form.name.data,
+        email=form.email.data,
+        website=form.website.data or "",
+        body=form.body.data,
+        parent_id=parent.id if parent else None,
+    )
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def refuse_foreign_origin(blog: Blog) -> None:
+    """A browser names the page a POST comes from; only our own pages and the blog's listed
+    embedding sites may send reactions. (Clients that send no Origin are not browsers that
+    could be tricked into posting.)"""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    allowed = {_origin_of(request.host_url), *(_origin_of(o) for o in blog.embed_origins or [])}
+    if origin.lower() not in allowed:
+        abort(403, description="origin")
+
+
+def render_refusal_message(refused: ValueError) -> str:
+    return str(_l("Your reaction cannot be shown this way: %(reason)s", reason=str(refused)))
