@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, errors, i18n
+from . import auth, cli, errors, i18n, outbox
 from .blog import bp as blog_bp
 from .config import load_config
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from .reactions import bp as reactions_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         default_translation_directories=str(ROOT / "translations"),
     )
     csrf.init_app(app)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    auth.init_app(app)
+    outbox.init_app(app)
 
     app.register_blueprint(blog_bp)
     app.register_blueprint(reactions_bp)

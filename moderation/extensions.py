@@ -1,6 +1,10 @@
 """Extensions, created unbound here and bound to the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -33,3 +37,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_in_migrations)
 babel = Babel()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+mail = Mail()
+# Storage from RATELIMIT_STORAGE_URI: memory:// on one machine, redis://... when shared.
+limiter = Limiter(key_func=get_remote_address)

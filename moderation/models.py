@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime, timedelta
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -207,7 +208,7 @@ class Comment(db.Model):  # type: ignore[name-defined]
         return self.name
 
 
-class Editor(db.Model):  # type: ignore[name-defined]
+class Editor(UserMixin, db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -218,6 +219,14 @@ class Editor(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     blogs: Mapped[list[Blog]] = relationship(secondary=editor_blogs, order_by="Blog.title")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
 
 class ModerationEvent(db.Model):  # type: ignore[name-defined]
