@@ -11,6 +11,7 @@ from . import auth, cli, errors, i18n, outbox
 from .blog import bp as blog_bp
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .queue import bp as queue_bp
 from .reactions import bp as reactions_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(blog_bp)
     app.register_blueprint(reactions_bp)
+    app.register_blueprint(queue_bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

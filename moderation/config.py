@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ class Defaults:
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_DEFAULT_SENDER = "redactie@localhost"
+    # A moderation session lasts a working day; then the editor signs in again.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
