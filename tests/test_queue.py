@@ -91,7 +91,7 @@ def test_pending_tab_shows_everything_an_editor_needs(signed_in, demo):
     assert "Piet de Vries" in page and "piet@example.net" in page
     assert "Een reactie" in page and post.title in page
     assert re.search(
-        r"Pending\s*<span class=\"count\">1</span>|In afwachting\s*<span class=\"count\">1", page
+        r"Pending\s*<span class=\"count\">1</span>|Wachtend\s*<span class=\"count\">1", page
     )
     assert "2 reactions, 1 removed" in page or "2 reacties, 1 verwijderd" in page
     assert f'action="/moderation/comments/{comment.id}/publish"' in page
