@@ -25,13 +25,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from moderation import create_app  # noqa: E402
-from moderation.auth.services import create_editor  # noqa: E402
-from moderation.blog.services import create_blog, save_post  # noqa: E402
-from moderation.extensions import db  # noqa: E402
-from moderation.models import Role  # noqa: E402
+from moderation import create_app
+from moderation.auth.services import create_editor
+from moderation.blog.services import create_blog, save_post
+from moderation.extensions import db
+from moderation.models import Role
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 STATUSES = ["published"] * 70 + ["pending"] * 15 + ["removed"] * 10 + ["spam"] * 5
@@ -108,7 +108,7 @@ def run(engine: str, rows: int, repeat: int) -> dict[str, float]:
             upgrade()
             blog = create_blog("bench", "Bench")
             posts = [save_post(blog, f"Bericht {n}", "Tekst.", author=None) for n in range(20)]
-            admin = create_editor("Bench Beheer", "bench@example.org", "x" * 16, Role.ADMIN)
+            create_editor("Bench Beheer", "bench@example.org", "x" * 16, Role.ADMIN)
             db.session.commit()
             began = time.perf_counter()
             fill(rows, [p.id for p in posts])

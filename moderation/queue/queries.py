@@ -67,7 +67,7 @@ def tab_counts(filters: Filters) -> dict[Status, int]:
     counts = {}
     for tab in TABS:
         capped = _scoped(select(Comment.id), filters).where(Comment.status == tab).limit(COUNT_CAP)
-        counts[tab] = int(db.session.scalar(select(func.count()).select_from(capped.subquery())))
+        counts[tab] = db.session.scalar(select(func.count()).select_from(capped.subquery())) or 0
     return counts
 
 
