@@ -38,6 +38,8 @@ def public_urls(app):
             elif rule.arguments == {"blog", "post"}:
                 for post in blog_post:
                     urls.add(url_for(rule.endpoint, blog=post.blog.slug, post=post.slug))
+            elif rule.arguments == {"token"}:
+                urls.add(url_for(rule.endpoint, token="not-a-valid-token"))
             elif rule.arguments == {"tag"}:
                 urls.update(url_for(rule.endpoint, tag=t) for t in values["tag"])
             else:

@@ -76,7 +76,7 @@ def test_preview_then_place_publishes(client, demo):
     assert response.headers["Location"].startswith(POST_URL + "?placed=")
     comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     assert comment.status == Status.PUBLISHED and comment.name == GOOD["name"]
-    assert comment.body_html.startswith("<p>Goed <em>plan</em>")
+    assert comment.body_html.strip().startswith("<p>Goed <em>plan</em>")
     assert comment.client_hash and comment.client_hash != "127.0.0.1"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "uw reactie is geplaatst" in page
@@ -181,7 +181,7 @@ def test_preview_warns_about_a_missing_surname_and_placing_removes(client, demo)
 
 
 def test_many_links_wait_for_an_editor(client, demo):
-    body = "Zie https://a.example, https://b.example en https://c.example."
+    body = "Zie https://a.nl/x, https://b.nl/y en https://c.nl/z."
     page = preview(client, {**GOOD, "body": body}).get_data(as_text=True)
     assert "wacht op een redacteur" in page
     response = place(client, previewed(client, {**GOOD, "body": body}))

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from ..auth.services import can_moderate, moderated_blog_ids
 from ..extensions import db
-from ..models import Blog, Comment, Status
-from . import bp, queries
+from ..models import Blog, Comment, Editor, Status
+from . import bp, notify, queries
 from .services import ACTIONS, ActionRefused
 
 
@@ -60,13 +60,22 @@ def _comment_for_editor(comment_id: int) -> Comment:
     return comment
 
 
-def _apply(comment: Comment, action: str) -> None:
+def _apply(comment: Comment, action: str, editor: Editor | None, note: str = "") -> None:
+    """One action from a form; the commenter hears of it when their waiting reaction is
+    published, or when the editor chooses to tell them why it was removed."""
+    was = comment.status
+    form = request.form
     if action == "remove":
-        ACTIONS[action](comment, current_user, request.form.get("reason", ""))
+        reason = form.get("reason", "")
+        ACTIONS[action](comment, editor, reason + note)
+        if form.get("notify"):
+            notify.tell_commenter(comment, reason)
     elif action == "anonymous":
-        ACTIONS[action](comment, current_user, request.form.get("display_name", ""))
+        ACTIONS[action](comment, editor, form.get("display_name", ""))
     else:
-        ACTIONS[action](comment, current_user, request.form.get("note", ""))
+        ACTIONS[action](comment, editor, form.get("note", "") + note)
+        if action == "publish" and was == Status.PENDING:
+            notify.tell_commenter(comment)
 
 
 def _back() -> Response:
@@ -83,7 +92,7 @@ def act(comment_id: int, action: str) -> Response:
         abort(404)
     comment = _comment_for_editor(comment_id)
     try:
-        _apply(comment, action)
+        _apply(comment, action, current_user)
     except ActionRefused as refused:
         flash(_("Not done: %(reason)s", reason=str(refused)), "error")
         return _back()
@@ -110,10 +119,40 @@ def bulk() -> Response:
     done = 0
     for comment in comments:
         try:
-            _apply(comment, action)
+            _apply(comment, action, current_user)
             done += 1
         except ActionRefused:
             continue
     db.session.commit()
     flash(_("%(count)s reactions changed.", count=done), "ok")
     return _back()
+
+
+def _mail_action() -> notify.MailAction | None:
+    try:
+        return notify.read_action_token(request.view_args["token"])  # type: ignore[index]
+    except notify.LinkInvalid:
+        return None
+
+
+@bp.route("/mail/<token>", methods=["GET", "POST"])
+def mail_link(token: str) -> Response | tuple[str, int] | str:
+    """A link from a mail to editors: GET shows what will happen, only POST does it."""
+    found = _mail_action()
+    if found is None:
+        return render_template("queue/mail_link.html", found=None), 410
+    if request.method == "GET":
+        return render_template(
+            "queue/mail_link.html", found=found, label=notify.MAIL_ACTIONS[found.action]
+        )
+    editor = db.session.scalar(select(Editor).where(Editor.email == found.recipient))
+    note = "" if editor else f" (mail link to {found.recipient})"
+    try:
+        _apply(found.comment, found.action, editor, note)
+    except ActionRefused as refused:
+        flash(_("Not done: %(reason)s", reason=str(refused)), "error")
+        return redirect(request.path, 303)
+    db.session.commit()
+    return render_template(
+        "queue/mail_link.html", found=found, done=True, label=notify.MAIL_ACTIONS[found.action]
+    )

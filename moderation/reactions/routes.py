@@ -6,7 +6,8 @@ from werkzeug.wrappers import Response
 from ..blog import queries
 from ..extensions import csrf, db
 from ..i18n import current_language
-from ..models import Post
+from ..models import Post, Status
+from ..queue.notify import queue_for_editor
 from . import bp, services
 from .forms import ReactionForm
 from .views import (
@@ -105,6 +106,8 @@ def place(blog: str, post: str) -> Response | tuple[str, int]:
         except ValueError as refused:
             form.body.errors = [render_refusal_message(refused)]
             return _form_page(found, form)
+        if comment.status == Status.PENDING:
+            queue_for_editor(comment)
         db.session.commit()
     return redirect(
         url_for(
