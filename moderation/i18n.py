@@ -10,7 +10,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 COOKIE = "lang"
 
@@ -53,6 +53,11 @@ def long_date(value: datetime) -> str:
     return format_date(value, format="long")
 
 
+def date_and_time(value: datetime) -> str:
+    """'7 februari 2018, 10:00' in the site's time zone."""
+    return format_datetime(value, format="d MMMM y, HH:mm")
+
+
 def current_language() -> str:
     if "language" not in g:
         g.language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -62,6 +67,7 @@ def current_language() -> str:
 def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["date_and_time"] = date_and_time
     app.jinja_env.globals.update(
         url_with_lang=url_with_lang,
         current_language=current_language,

@@ -183,3 +183,22 @@ def test_keyset_pages_do_not_overlap(signed_in, demo):
     seen_second = set(re.findall(r"Nummer \d\d", second))
     assert len(seen_second) == 5 and not seen_first & seen_second
     assert 'rel="next"' not in second
+
+
+def test_audit_log_is_for_admins(client, signed_in, demo):
+    comment = reaction(demo.posts[0], body="Voor het logboek")
+    act(signed_in, comment, "publish")
+    assert signed_in.get("/moderation/audit").status_code == 403
+    auth.create_editor("Ab Beheer", "ab@example.org", PASSWORD, Role.ADMIN)
+    db.session.commit()
+    admin = client.application.test_client()
+    assert sign_in(admin, "ab@example.org", PASSWORD).status_code == 303
+    page = admin.get("/moderation/audit").get_data(as_text=True)
+    assert "Eva Redacteur" in page and "pending → published" in page and "Piet de Vries" in page
+
+
+def test_queue_announces_keyboard_shortcuts(signed_in, demo):
+    reaction(demo.posts[0])
+    page = signed_in.get(QUEUE).get_data(as_text=True)
+    assert 'id="shortcuts-on"' in page and "queue.js" in page
+    assert 'data-key="p"' in page and 'data-key="r"' in page and 'data-key="s"' in page

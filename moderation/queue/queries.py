@@ -132,3 +132,18 @@ def events_for(comments: Sequence[Comment]) -> dict[int, list[ModerationEvent]]:
     for event in events:
         grouped[event.comment_id].append(event)
     return grouped
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_page(before: int | None) -> list[ModerationEvent]:
+    """One page of the audit log, newest first; one row more tells whether more follow."""
+    query = select(ModerationEvent).order_by(ModerationEvent.id.desc())
+    if before is not None:
+        query = query.where(ModerationEvent.id < before)
+    query = query.options(
+        selectinload(ModerationEvent.editor),
+        selectinload(ModerationEvent.comment).selectinload(Comment.post).selectinload(Post.blog),
+    )
+    return list(db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1)))

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..auth.services import can_moderate, moderated_blog_ids
+from ..auth.services import admin_required, can_moderate, moderated_blog_ids
 from ..extensions import db
 from ..models import Blog, Comment, Editor, Status
 from . import bp, notify, queries
@@ -155,4 +155,17 @@ def mail_link(token: str) -> Response | tuple[str, int] | str:
     db.session.commit()
     return render_template(
         "queue/mail_link.html", found=found, done=True, label=notify.MAIL_ACTIONS[found.action]
+    )
+
+
+@bp.get("/audit")
+@admin_required
+def audit() -> str:
+    """Every editor action, newest first, a page at a time."""
+    before = request.args.get("before", type=int)
+    events = queries.audit_page(before)
+    return render_template(
+        "queue/audit.html",
+        events=events[: queries.AUDIT_PAGE_SIZE],
+        more=len(events) > queries.AUDIT_PAGE_SIZE,
     )
