@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, cli, errors, i18n, outbox
+from . import admin, auth, cli, errors, i18n, outbox, posts
 from .blog import bp as blog_bp
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -43,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     auth.init_app(app)
     outbox.init_app(app)
+    posts.init_app(app)
+    admin.init_app(app)
 
     app.register_blueprint(blog_bp)
     app.register_blueprint(reactions_bp)

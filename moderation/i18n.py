@@ -6,8 +6,9 @@ Dutch is the default. The choice made with the visible switch is remembered in a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale
@@ -53,6 +54,16 @@ def long_date(value: datetime) -> str:
     return format_date(value, format="long")
 
 
+def local_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` where the blogs are published."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def iso_date(moment: datetime) -> str:
+    """For ``<time datetime>``: the same day the visible date shows."""
+    return local_date(moment).isoformat()
+
+
 def date_and_time(value: datetime) -> str:
     """'7 februari 2018, 10:00' in the site's time zone."""
     return format_datetime(value, format="d MMMM y, HH:mm")
@@ -68,6 +79,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["date_and_time"] = date_and_time
+    app.jinja_env.filters["iso_date"] = iso_date
     app.jinja_env.globals.update(
         url_with_lang=url_with_lang,
         current_language=current_language,

@@ -45,6 +45,6 @@ def test_sign_in_in_the_browser(live_server, page, editor, artifacts):
     assert "Eva Jansen" in page.locator("main").inner_text()
     page.screenshot(path=str(artifacts / "3-signed-in.png"), full_page=True)
 
-    page.locator("form.sign-out-form button").click()
+    page.get_by_role("navigation", name="Redactie").get_by_role("button").click()
     page.wait_for_url(f"{live_server.url}/moderation/login")
     assert page.locator("#password").is_visible()
