@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -23,7 +21,7 @@ from wtforms.validators import (
 from ..blog.services import slugify
 from ..i18n import local_date
 from ..models import Post
-from ..render import MAX_POST_LENGTH, RenderRefused
+from ..render import MAX_POST_LENGTH
 from .services import PostDraft, today
 
 MAX_TITLE_LENGTH = 300
@@ -33,35 +31,6 @@ MAX_BIO_LENGTH = 1000
 MAX_TAG_LENGTH = 80
 MAX_TAGS = 20
 FIRST_YEAR, LAST_YEAR = 1900, 2999
-
-# By refusal code (``RenderRefused.reason``): the renderer's own messages are English only.
-REFUSAL_TEXT = {
-    "too_much_markup": _l(
-        "This text contains too many repeated markup characters (such as '*', '_', '-', "
-        "'%' or '['). Please simplify it."
-    ),
-    "long_line_markup": _l(
-        "This text has a very long paragraph with a lot of markup characters (such as '*', "
-        "'_' or '['). Please split it into shorter paragraphs or use less markup."
-    ),
-    "too_many_blocks": _l(
-        "This text has too many paragraphs, list items or table rows. Please combine some."
-    ),
-    "too_many_cells": _l("This text contains too many '|' characters. Please simplify it."),
-}
-
-
-def refusal_text(refused: ValueError) -> str:
-    """The renderer's refusal in the editor's language (its own message if it has no code)."""
-    if isinstance(refused, RenderRefused):
-        if refused.reason == "too_long":
-            return _(
-                "This text is too long. Please shorten it to at most %(limit)s characters.",
-                limit=format_decimal(refused.limit),
-            )
-        if refused.reason in REFUSAL_TEXT:
-            return str(REFUSAL_TEXT[refused.reason])
-    return str(refused)
 
 
 def _strip(value: str | None) -> str:

@@ -15,8 +15,9 @@ from ..auth.services import can_moderate, current_editor, editor_required
 from ..blog.queries import paginate
 from ..extensions import db
 from ..models import Blog, Editor, Post, utcnow
+from ..refusals import refusal_text
 from . import bp, services
-from .forms import NewPostForm, PostForm, refusal_text, values_of
+from .forms import NewPostForm, PostForm, values_of
 from .services import PostPreview, SlugTaken
 
 POSTS_PER_PAGE = 50

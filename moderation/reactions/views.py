@@ -10,6 +10,7 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 
 from ..models import Blog, Comment, Post, utcnow
+from ..refusals import refusal_text
 from .forms import ReactionForm
 from .services import Draft
 
@@ -67,4 +68,4 @@ def refuse_foreign_origin(blog: Blog) -> None:
 
 
 def render_refusal_message(refused: ValueError) -> str:
-    return str(_l("Your reaction cannot be shown this way: %(reason)s", reason=str(refused)))
+    return refusal_text(refused)
