@@ -61,7 +61,10 @@ class IsolatedClient(FlaskClient):
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
-    config = {"TESTING": True, "DATABASE_URL": database_url}
+    config: dict[str, Any] = {"TESTING": True, "DATABASE_URL": database_url}
+    # Shared rate limits and sign-in counters in Redis, as in production, when CI asks.
+    if os.environ.get("TEST_REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = os.environ["TEST_REDIS_URL"]
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
