@@ -202,3 +202,15 @@ def test_queue_announces_keyboard_shortcuts(signed_in, demo):
     page = signed_in.get(QUEUE).get_data(as_text=True)
     assert 'id="shortcuts-on"' in page and "queue.js" in page
     assert 'data-key="p"' in page and 'data-key="r"' in page and 'data-key="s"' in page
+
+
+def test_filter_by_post(signed_in, demo):
+    first, second = demo.posts
+    reaction(first, body="Bij het eerste")
+    reaction(second, body="Bij het tweede")
+    page = signed_in.get(QUEUE).get_data(as_text=True)
+    assert "Bij het eerste" in page and "Bij het tweede" in page
+    link = re.search(rf'href="(/moderation/\?tab=pending&amp;post={second.id})"', page).group(1)
+    only = signed_in.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Bij het tweede" in only and "Bij het eerste" not in only
+    assert "Show every post again" in only or "Toon weer alle berichten" in only
