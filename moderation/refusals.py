@@ -23,6 +23,7 @@ REFUSAL_TEXT = {
         "This text has too many paragraphs, list items or table rows. Please combine some."
     ),
     "too_many_cells": _l("This text contains too many '|' characters. Please simplify it."),
+    "unparseable": _l("This text could not be formatted. Please check its markup."),
 }
 
 
