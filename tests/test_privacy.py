@@ -40,7 +40,9 @@ def public_urls(app):
                     urls.add(url_for(rule.endpoint, blog=post.blog.slug, post=post.slug))
             elif rule.rule.startswith("/moderation/"):
                 # Editors' pages: anyone may ask; a stranger must get nothing but a redirect.
-                fill = {a: 1 if rule._converters[a].regex == r"\d+" else "x" for a in rule.arguments}
+                fill = {
+                    a: 1 if rule._converters[a].regex == r"\d+" else "x" for a in rule.arguments
+                }
                 urls.add(url_for(rule.endpoint, **fill))
             elif rule.arguments == {"tag"}:
                 urls.update(url_for(rule.endpoint, tag=t) for t in values["tag"])
