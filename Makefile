@@ -56,8 +56,10 @@ test: check pytest
 serve: translations
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
+# Benchmarks are not tests: figures go into docs/performance.md.
 bench: $(VENV)/.installed-test translations
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/queue_pages.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo

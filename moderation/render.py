@@ -25,6 +25,7 @@ import nh3
 from bleach.linkifier import LinkifyFilter
 from textile.core import Textile, make_glyph_replacers
 from textile.core import re as textile_re
+from textile.regex_strings import regex_snippets
 
 #: Bump whenever the output for some input changes, so stored HTML can be re-rendered.
 RENDERER_VERSION: Final = 1
@@ -84,13 +85,15 @@ class RenderRefused(ValueError):
 
 
 #: Estimated milliseconds per occurrence of each construct on the reference machine
-#: (measured with bench/render.py), and the refusal reason it maps to.
+#: (fitted with bench/render.py; deliberately on the high side), and the refusal reason.
 COST_MS: Final[Mapping[str, tuple[float, str]]] = {
     "character": (0.0015, "too_long"),
-    "entity": (0.02, "too_much_markup"),  # & < > become entities, costly for bleach
+    "entity": (0.02, "too_much_markup"),  # & < > " ' can become entities, costly for bleach
     "markup": (0.35, "too_much_markup"),  # each inline-markup start (MARKUP_START)
     "link": (0.5, "too_much_markup"),  # each '":' of a Textile link
+    "caps": (0.1, "too_much_markup"),  # each word of 3+ capitals (Textile wraps it in a span)
     "scan": (0.00015, "long_line_markup"),  # markup start x length of its line: quadratic
+    "caps_scan": (0.00004, "long_line_markup"),  # the same for capitals words
     "run": (0.00002, "too_much_markup"),  # markup start x squared punctuation runs on its line
     "line": (0.06, "too_many_blocks"),
     "item": (0.25, "too_many_blocks"),  # list item, definition or table row
@@ -107,6 +110,8 @@ MARKUP_START: Final = re.compile(
 )
 #: A span's content and its closing punctuation compete for such a run: quadratic in its length.
 _PUNCTUATION_RUN: Final = re.compile(rf"[{_TEXTILE_PUNCTUATION}]{{2,}}")
+#: Capitals as Textile sees them (its own Unicode class); each such word is looked ahead of.
+_CAPS_WORD: Final = textile_re.compile(rf"[{regex_snippets['abr']}]{{3,}}")
 _ITEM: Final = re.compile(r"^[ \t]*[*#;:|-]", re.MULTILINE)
 _PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
 
@@ -115,15 +120,18 @@ def estimate_cost(source: str, *, tables: bool = False) -> dict[str, float]:
     """Estimated rendering milliseconds of ``source``, per construct of ``COST_MS``."""
     counts = dict.fromkeys(COST_MS, 0)
     counts["character"] = len(source)
-    counts["entity"] = sum(map(source.count, "&<>"))
+    counts["entity"] = sum(map(source.count, "&<>\"'"))
     counts["link"] = source.count('":')
     for line in source.split("\n"):
         if line.strip():
             counts["line"] += 1
         starts = len(MARKUP_START.findall(line))
-        counts["markup"] += starts
+        caps = len(_CAPS_WORD.findall(line))
         escaped_length = len(line) + 4 * line.count("&") + 3 * (line.count("<") + line.count(">"))
+        counts["markup"] += starts
+        counts["caps"] += caps
         counts["scan"] += starts * escaped_length
+        counts["caps_scan"] += caps * escaped_length
         if starts:
             counts["run"] += starts * sum(len(run) ** 2 for run in _PUNCTUATION_RUN.findall(line))
     counts["item"] = len(_ITEM.findall(source))
