@@ -1,9 +1,10 @@
 """``assert_no_executable``: does this HTML contain anything a browser would execute?
 
 The HTML is parsed with html5lib, which implements the WHATWG parsing algorithm that
-browsers use (including foreign content, raw-text elements and entity decoding), once as
-a fragment inside a ``<div>`` and once as a whole document body.  Every element and
-attribute of both trees is then checked.
+browsers use (including foreign content, raw-text elements and entity decoding): as a
+fragment inside a ``<div>`` and as a whole document body, each with scripting enabled
+(``<noscript>`` content is raw text, as in a browser running JavaScript) and disabled.
+Every element and attribute of all four trees is then checked.
 """
 
 from __future__ import annotations
@@ -54,12 +55,11 @@ def url_scheme(value: str) -> str | None:
 
 
 def _elements(html_text: str) -> Iterator[ET.Element]:
-    fragment = html5lib.parseFragment(html_text, treebuilder="etree")
-    document = html5lib.parse(
-        "<!DOCTYPE html><html><head></head><body>" + html_text, treebuilder="etree"
-    )
-    for root in (fragment, document):
-        yield from root.iter()
+    document = "<!DOCTYPE html><html><head></head><body>" + html_text
+    for scripting in (True, False):
+        fragment = html5lib.parseFragment(html_text, treebuilder="etree", scripting=scripting)
+        yield from fragment.iter()
+        yield from html5lib.parse(document, treebuilder="etree", scripting=scripting).iter()
 
 
 def find_executable(html_text: str, *, allow_img: bool = False) -> list[str]:
@@ -84,7 +84,7 @@ def find_executable(html_text: str, *, allow_img: bool = False) -> list[str]:
                     scheme = url_scheme(parts[0] if parts and name == "srcset" else candidate)
                     if scheme is not None and scheme not in SAFE_SCHEMES:
                         problems.append(f"{scheme}: URL in {name}= on <{tag}>")
-    return problems
+    return list(dict.fromkeys(problems))  # each tree reports the same problems
 
 
 def assert_no_executable(html_text: str, *, allow_img: bool = False) -> None:
