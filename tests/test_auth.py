@@ -416,3 +416,8 @@ def test_cli_list_shows_editors_without_hashes(runner, editor, admin):
 
 def test_cli_list_when_empty(runner):
     assert "No editors yet" in runner.invoke(args=["editors", "list"]).output
+
+
+def test_control_characters_in_the_sign_in_form_are_harmless(client, editor):
+    response = sign_in(client, email="eva\x00@example.org", password="x\x00")
+    assert response.status_code == 422  # the form again with its message, no server error

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, Regexp, StopValidati
 from wtforms.widgets import TextInput
 
 from ..auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from ..forms import Form
 from ..models import ModerationMode, Role
 from . import services
 from .services import BlogSettings, EditorChanges, NewEditor
@@ -114,7 +114,7 @@ class WholeNumberField(Field):
             raise StopValidation(str(self.message))
 
 
-class BlogForm(FlaskForm):
+class BlogForm(Form):
     title = StringField(
         _l("Title"),
         filters=[_strip],
@@ -238,7 +238,7 @@ ROLE_CHOICES = [
 ]
 
 
-class EditorFormBase(FlaskForm):
+class EditorFormBase(Form):
     name = StringField(
         _l("Name"),
         filters=[_strip],

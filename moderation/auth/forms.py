@@ -4,10 +4,10 @@ session cookie anyway, and a forged sign-in could put a victim into an attacker'
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..forms import Form
 from .services import MAX_PASSWORD_LENGTH
 
 
@@ -15,7 +15,7 @@ def _strip(value: str | None) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail address"),
         filters=[_strip],

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -19,6 +18,7 @@ from wtforms.validators import (
 )
 
 from ..blog.services import slugify
+from ..forms import Form
 from ..i18n import local_date
 from ..models import Post
 from ..render import MAX_POST_LENGTH
@@ -51,12 +51,12 @@ def split_tags(value: str) -> list[str]:
     return list(seen.values())
 
 
-def _offered(form: FlaskForm, field: SelectField) -> None:
+def _offered(form: Form, field: SelectField) -> None:
     if field.data not in {value for value, _label in field.choices or []}:
         raise ValidationError(str(_l("Choose one of your blogs.")))
 
 
-def _tags_fit(form: FlaskForm, field: StringField) -> None:
+def _tags_fit(form: Form, field: StringField) -> None:
     tags = split_tags(field.data or "")
     if len(tags) > MAX_TAGS:
         raise ValidationError(str(_l("Use at most %(max)d tags.", max=MAX_TAGS)))
@@ -84,15 +84,7 @@ class DayField(DateField):
         self.data = day
 
 
-class PostForm(FlaskForm):
-    class Meta:
-        def render_field(self, field: Any, render_kw: dict[str, Any]) -> Any:
-            # The shared field macro passes None for "no aria-invalid/aria-describedby";
-            # WTForms would print it as the text "None" (and aria-invalid="None" means
-            # invalid to a screen reader).
-            kept = {key: value for key, value in render_kw.items() if value is not None}
-            return super().render_field(field, kept)  # type: ignore[misc]
-
+class PostForm(Form):
     title = StringField(
         _l("Title"),
         filters=[_strip],

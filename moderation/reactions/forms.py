@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..forms import Form
 from ..render import MAX_COMMENT_LENGTH
 
 MAX_NAME_LENGTH = 100
@@ -19,13 +19,17 @@ def _strip(value: str | None) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _http_url(form: FlaskForm, field: URLField) -> None:
+def _text(value: str | None) -> str:
+    return _strip(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _http_url(form: Form, field: URLField) -> None:
     parts = urlsplit(field.data or "")
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in field.data:
         raise ValidationError(str(_l("Enter a web address that starts with https:// or http://.")))
 
 
-class ReactionForm(FlaskForm):
+class ReactionForm(Form):
     # Stateless: the reactions blueprint checks its own signed token and the Origin, so the
     # form also works inside an embedding site's iframe where no cookie is kept.
     class Meta:
@@ -63,7 +67,7 @@ class ReactionForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Reaction"),
-        filters=[lambda v: v.replace("\r\n", "\n").strip() if isinstance(v, str) else ""],
+        filters=[_text],
         validators=[
             DataRequired(_l("Write your reaction.")),
             Length(
