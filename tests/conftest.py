@@ -17,7 +17,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from moderation import create_app
-from moderation.extensions import db
+from moderation.extensions import db, limiter
 
 PG_URL_VARIABLE = "TEST_DATABASE_URL"
 
@@ -111,6 +111,24 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def fresh_counters(app: Flask) -> None:
+    """Rate limits and sign-in counters start at zero (in Redis they would outlive a test).
+    Modules that sign in use it with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    limiter.reset()
+
+
+@pytest.fixture
+def other_blog(app: Flask, demo: Any) -> Any:
+    """A second blog with one post, that the demo's editors do not moderate."""
+    from moderation.blog.services import create_blog, save_post
+
+    blog = create_blog("wonen", "Wonen en ruimte")
+    save_post(blog, "Bouwen", "Over bouwen.", author=None, slug="bouwen")
+    db.session.commit()
+    return blog
 
 
 @pytest.fixture

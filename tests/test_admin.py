@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from moderation.admin import services
 from moderation.auth import services as auth
-from moderation.blog.services import create_blog
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Blog, Editor, ModerationMode, Role
 from tests.test_auth import english, hidden, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 PASSWORD = "lang-genoeg-wachtwoord"
 ADMIN_EMAIL = "beheer@example.org"
@@ -20,18 +21,6 @@ NEW_BLOG = "/moderation/admin/blogs/new"
 EDIT_DEMO = "/moderation/admin/blogs/samen-digitaal"
 EDITORS = "/moderation/admin/editors"
 NEW_EDITOR = "/moderation/admin/editors/new"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    limiter.reset()
-
-
-@pytest.fixture
-def other_blog(app, demo):
-    blog = create_blog("wonen", "Wonen en ruimte")
-    db.session.commit()
-    return blog
 
 
 @pytest.fixture

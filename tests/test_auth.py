@@ -12,8 +12,10 @@ from werkzeug.security import check_password_hash
 
 from moderation.auth import services
 from moderation.auth.services import admin_required, editor_required
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Blog, Editor, Role
+
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 LOGIN = "/moderation/login"
 PASSWORD = "correct horse battery"
@@ -57,12 +59,6 @@ def client_at(app, address):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return english(client)
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    """Failure counters start at zero; with Redis storage they would outlive a test."""
-    limiter.reset()
 
 
 @pytest.fixture

@@ -4,16 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from moderation.auth import services as auth
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Comment, Role, Status
 from tests.test_queue import PASSWORD, reaction
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    limiter.reset()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_counters")]
 
 
 @pytest.fixture

@@ -6,19 +6,16 @@ import pytest
 from sqlalchemy import select
 
 from moderation.auth import services as auth
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Comment, ModerationEvent, Role, Status
 from tests.smtp import smtp_server
 from tests.test_reactions import place, previewed
 
+pytestmark = pytest.mark.usefixtures("fresh_counters")
+
 __all__ = ["smtp_server"]
 
 LINK = re.compile(r"(https?://\S+/moderation/mail/[\w.\-]+)")
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    limiter.reset()
 
 
 @pytest.fixture

@@ -7,30 +7,18 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from moderation.auth import services as auth
-from moderation.blog.services import create_blog, save_post
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Author, Post, Role, Tag
 from moderation.posts import services
 from tests.test_auth import english, hidden, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 PASSWORD = "lang-genoeg-wachtwoord"
 POSTS = "/moderation/posts/"
 NEW = "/moderation/posts/new"
 PUBLIC = "/blogs/samen-digitaal/"
 BODY = 'h2. Wat er gebeurde\n\nHet *loket* lag _twee uur_ stil. Lees "het verslag":https://example.org/verslag.'
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    limiter.reset()
-
-
-@pytest.fixture
-def other_blog(app, demo):
-    blog = create_blog("wonen", "Wonen en ruimte")
-    save_post(blog, "Bouwen", "Over bouwen.", author=None, slug="bouwen")
-    db.session.commit()
-    return blog
 
 
 def editor_of(blog, email="eva@example.org", role=Role.EDITOR):

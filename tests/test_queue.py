@@ -7,27 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from moderation.auth import services as auth
-from moderation.blog.services import create_blog, save_post
-from moderation.extensions import db, limiter
+from moderation.extensions import db
 from moderation.models import Comment, ModerationEvent, Role, Status, utcnow
 from moderation.render import RENDERER_VERSION, render_comment
 from tests.test_auth import hidden, sign_in
 
+pytestmark = pytest.mark.usefixtures("fresh_counters")
+
 PASSWORD = "lang-genoeg-wachtwoord"
 QUEUE = "/moderation/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(app):
-    limiter.reset()
-
-
-@pytest.fixture
-def other_blog(app, demo):
-    blog = create_blog("wonen", "Wonen en ruimte")
-    save_post(blog, "Bouwen", "Over bouwen.", author=None, slug="bouwen")
-    db.session.commit()
-    return blog
 
 
 @pytest.fixture
