@@ -111,7 +111,7 @@ def _unhide(text: str) -> str:
 #: (fitted with bench/render.py; deliberately on the high side), and the refusal reason.
 COST_MS: Final[Mapping[str, tuple[float, str]]] = {
     "character": (0.0015, "too_long"),
-    "entity": (0.02, "too_much_markup"),  # & < > " ' can become entities, costly for bleach
+    "entity": (0.025, "too_much_markup"),  # & < > " ' can become entities, costly for bleach
     "markup": (0.35, "too_much_markup"),  # each inline-markup start (MARKUP_START)
     "link": (0.5, "too_much_markup"),  # each '":' of a Textile link
     "caps": (0.1, "too_much_markup"),  # each word of 3+ capitals (Textile wraps it in a span)
