@@ -247,3 +247,13 @@ def test_control_characters_are_dropped_not_stored(client, demo):
     assert place(client, data).status_code == 303
     comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     assert comment.name == "Marloes van Dijk" and comment.body_source == "ab\nc"
+
+
+def test_an_expired_preview_goes_back_to_a_fresh_preview(client, demo, monkeypatch):
+    from moderation.reactions import services
+
+    data = previewed(client)
+    monkeypatch.setattr(services, "PREVIEW_MAX_AGE", timedelta(seconds=-1))
+    response = place(client, data)
+    assert response.status_code == 422 and "te oud" in response.get_data(as_text=True)
+    assert comment_count() == 3
