@@ -35,6 +35,9 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "redactie@localhost"
     # A moderation session lasts a working day; then the editor signs in again.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Form tokens are bound to the session and last as long as it does: an editor who
+    # spends more than an hour on a post does not lose it to Flask-WTF's one-hour default.
+    WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -43,3 +43,9 @@ def test_default_database_is_a_sqlite_file_under_instance(monkeypatch):
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="ENVIRONMENT must be one of"):
         create_app({"ENVIRONMENT": "staging", "SECRET_KEY": "k" * 40})
+
+
+def test_form_tokens_last_as_long_as_the_session():
+    app = create_app({"TESTING": True})
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 8 * 3600
