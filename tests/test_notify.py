@@ -95,3 +95,11 @@ def test_mail_server_down_loses_nothing(client, editors, smtp_server):
 
     rows = db.session.scalars(select(Outbox)).all()
     assert len(rows) == 2 and all(r.sent_at is None for r in rows)
+
+
+def test_a_bad_notification_address_never_costs_the_reaction(client, editors, smtp_server):
+    editors.blogs[0].notify_addresses = ["Redactie <redactie@example.org>"]
+    db.session.commit()
+    comment = place_pending(client)
+    assert comment.status == Status.PENDING
+    assert [m["To"] for m in smtp_server.messages] == ["eva@example.org"]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Comment, Editor, ModerationEvent, Status
-from ..outbox import queue_mail
+from ..outbox import UnsafeHeader, queue_mail
 from ..reactions.verdict import REASON_TEXT
 
 LINK_MAX_AGE = timedelta(days=7)
@@ -82,6 +82,7 @@ def queue_for_editor(comment: Comment) -> int:
     """Mail each editor of the blog about a reaction that waits; returns how many mails."""
     db.session.flush()
     recipients = _editor_recipients(comment)
+    queued = 0
     for address, language in recipients.items():
         with force_locale(language):
             links = [
@@ -96,19 +97,25 @@ def queue_for_editor(comment: Comment) -> int:
                 for action, label in MAIL_ACTIONS.items()
             ]
             reasons = [str(REASON_TEXT.get(r, r)) for r in comment.reasons]
-        queue_mail(
-            [address],
-            "reaction_needs_editor",
-            language,
-            blog_title=comment.post.blog.title,
-            post_title=comment.post.title,
-            commenter=comment.name,
-            placed_at=comment.created_at,
-            text=comment.body_source,
-            reasons=reasons,
-            links=links,
-        )
-    return len(recipients)
+        try:
+            queue_mail(
+                [address],
+                "reaction_needs_editor",
+                language,
+                blog_title=comment.post.blog.title,
+                post_title=comment.post.title,
+                commenter=comment.name,
+                placed_at=comment.created_at,
+                text=comment.body_source,
+                reasons=reasons,
+                links=links,
+            )
+        except UnsafeHeader:
+            # A bad address in the blog's settings must never cost the reader their reaction.
+            current_app.logger.warning("Not mailing %r about reaction %s", address, comment.id)
+        else:
+            queued += 1
+    return queued
 
 
 def tell_commenter(comment: Comment, reason: str = "") -> None:
