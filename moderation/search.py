@@ -26,6 +26,7 @@ WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERM_LENGTH = 40
 SNIPPET_WORDS = 36
 FTS_TABLE = "post_search"
+PUBLISHED = "post.published_at <= :now"  # future posts are not public yet
 PG_DOCUMENT = "to_tsvector('dutch', post.title || ' ' || post.body_text)"  # as indexed
 PG_WEIGHTED = (
     "setweight(to_tsvector('dutch', post.title), 'A') || "
@@ -127,16 +128,12 @@ def search_posts(query: Query, page: int, per_page: int) -> Results:
     return Results(query, hits, total, page, per_page)
 
 
-def _published() -> str:
-    return "post.published_at <= :now"
-
-
 def _sqlite_ids(query: Query, page: int, per_page: int) -> tuple[list[int], int]:
     # Every term is a run of word characters, quoted: FTS5 syntax cannot leak in.
     match = " AND ".join(f'"{stem(t)}"' for t in query.terms)
     base = (
         f"FROM {FTS_TABLE} JOIN post ON post.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH :match AND {_published()}"
+        f"WHERE {FTS_TABLE} MATCH :match AND {PUBLISHED}"
     )
     params = {"match": match, "now": utcnow()}
     total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
@@ -152,7 +149,7 @@ def _sqlite_ids(query: Query, page: int, per_page: int) -> tuple[list[int], int]
 
 
 def _postgres_ids(query: Query, page: int, per_page: int) -> tuple[list[int], int]:
-    where = f"{PG_DOCUMENT} @@ plainto_tsquery('dutch', :q) AND {_published()}"
+    where = f"{PG_DOCUMENT} @@ plainto_tsquery('dutch', :q) AND {PUBLISHED}"
     params = {"q": " ".join(query.terms), "now": utcnow()}
     total = db.session.execute(
         text(f"SELECT count(*) FROM post WHERE {where}"),  # noqa: S608
