@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, auth, cli, errors, i18n, outbox, posts
+from . import admin, auth, cli, errors, i18n, outbox, posts, security
 from .blog import bp as blog_bp
 from .config import load_config
+from .embed import bp as embed_bp
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from .queue import bp as queue_bp
 from .reactions import bp as reactions_bp
@@ -40,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     auth.init_app(app)
     outbox.init_app(app)
@@ -48,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(blog_bp)
     app.register_blueprint(reactions_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(queue_bp)
 
     @app.get("/healthz")

@@ -30,6 +30,8 @@ def select_locale() -> str:
 
 def _remember_choice(response: Response) -> Response:
     choice = request.args.get("lang")
+    if g.get("embed") is not None:
+        return response  # the iframe carries its language in its links, never in a cookie
     if choice in _supported() and request.cookies.get(COOKIE) != choice:
         response.set_cookie(
             COOKIE,

@@ -9,5 +9,7 @@ bp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
 
 def init_app(app: Flask) -> None:
     from . import routes  # noqa: F401  (registers the views on bp)
+    from .cli import blogs_cli
 
     app.register_blueprint(bp)
+    app.cli.add_command(blogs_cli)

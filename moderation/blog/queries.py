@@ -58,6 +58,10 @@ def post_or_404(blog_slug: str, post_slug: str) -> Post:
     return post
 
 
+def latest_post() -> Post | None:
+    return db.session.scalar(visible_posts().limit(1))
+
+
 def tag_or_404(slug: str) -> Tag:
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if tag is None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, render_template, request
 
 from .. import search
+from ..models import Post
 from ..reactions.forms import ReactionForm
 from ..reactions.services import comment_from_outcome_token, reply_parent
 from . import bp, queries
@@ -29,18 +32,22 @@ def blog(blog: str) -> str:
     return render_template("blog/blog.html", blog=found, page=posts)
 
 
+def post_context(found: Post) -> dict[str, Any]:
+    """What a post's page shows, on the blog and in the iframe: its reactions, an empty form
+    (or a reply form), and the outcome of a reaction just placed."""
+    placed = request.args.get("placed")
+    return {
+        "post": found,
+        "threads": queries.published_threads(found),
+        "form": ReactionForm(formdata=None),
+        "parent": reply_parent(found, request.args.get("reply")),
+        "outcome": comment_from_outcome_token(found, placed) if placed else None,
+    }
+
+
 @bp.get("/blogs/<blog>/<post>")
 def post(blog: str, post: str) -> str:
-    found = queries.post_or_404(blog, post)
-    placed = request.args.get("placed")
-    return render_template(
-        "blog/post.html",
-        post=found,
-        threads=queries.published_threads(found),
-        form=ReactionForm(formdata=None),
-        parent=reply_parent(found, request.args.get("reply")),
-        outcome=comment_from_outcome_token(found, placed) if placed else None,
-    )
+    return render_template("blog/post.html", **post_context(queries.post_or_404(blog, post)))
 
 
 @bp.get("/tags/<tag>")

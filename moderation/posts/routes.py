@@ -178,3 +178,12 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
             if post is not None and can_moderate(editor, post.blog):
                 return _form_page(PostForm(), post, notice=notice, status=400)
     return render_template("errors/error.html", code=400, error=error), 400
+
+
+@bp.get("/<int:post_id>/embed")
+@editor_required
+def embed(post_id: int) -> str:
+    """The snippet that shows this post and its reactions on another site, and the sites that
+    are allowed to."""
+    post = _post_for(_editor(), post_id)
+    return render_template("posts/embed.html", post=post, public=post.published_at <= utcnow())

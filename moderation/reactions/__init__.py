@@ -6,6 +6,9 @@ bp = Blueprint("reactions", __name__)
 
 from . import routes  # noqa: E402,F401
 from .verdict import REASON_TEXT  # noqa: E402
+from .views import reaction_url  # noqa: E402
+
+bp.add_app_template_global(reaction_url)
 
 
 @bp.app_context_processor

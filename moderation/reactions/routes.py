@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..blog import queries
@@ -14,6 +14,8 @@ from .views import (
     NOT_PREVIEWED_TEXT,
     PreviewComment,
     draft_from,
+    page_template,
+    reaction_url,
     refuse_foreign_origin,
     render_refusal_message,
 )
@@ -24,7 +26,10 @@ csrf.exempt(bp)
 
 
 def _post_or_refuse(blog: str, post: str) -> Post:
-    found = queries.post_or_404(blog, post)
+    return refuse_unless_open(queries.post_or_404(blog, post))
+
+
+def refuse_unless_open(found: Post) -> Post:
     refuse_foreign_origin(found.blog)
     if not found.accepts_reactions():
         abort(403, description="closed")
@@ -36,7 +41,7 @@ def _form_page(post: Post, form: ReactionForm, status: int = 422) -> tuple[str, 
     parent = services.reply_parent(post, form.parent.data)
     return (
         render_template(
-            "blog/post.html",
+            page_template("post"),
             post=post,
             threads=queries.published_threads(post),
             form=form,
@@ -58,7 +63,7 @@ def _preview_page(post: Post, form: ReactionForm, notice: str | None = None) -> 
     form.token.data = services.preview_token(draft)
     return (
         render_template(
-            "reactions/preview.html",
+            page_template("preview"),
             post=post,
             form=form,
             parent=parent,
@@ -72,16 +77,24 @@ def _preview_page(post: Post, form: ReactionForm, notice: str | None = None) -> 
 
 @bp.post("/blogs/<blog>/<post>/preview")
 def preview(blog: str, post: str) -> tuple[str, int]:
-    found = _post_or_refuse(blog, post)
+    return preview_reaction(_post_or_refuse(blog, post))
+
+
+@bp.post("/blogs/<blog>/<post>/comments")
+def place(blog: str, post: str) -> Response | tuple[str, int]:
+    return place_reaction(_post_or_refuse(blog, post))
+
+
+def preview_reaction(found: Post) -> tuple[str, int]:
+    """The preview step, on the blog or in the iframe: shows, stores nothing."""
     form = ReactionForm()
     if not form.validate():
         return _form_page(found, form)
     return _preview_page(found, form)
 
 
-@bp.post("/blogs/<blog>/<post>/comments")
-def place(blog: str, post: str) -> Response | tuple[str, int]:
-    found = _post_or_refuse(blog, post)
+def place_reaction(found: Post) -> Response | tuple[str, int]:
+    """Place exactly what was previewed, once, then show the outcome on the post's page."""
     form = ReactionForm()
     if not form.validate():
         return _form_page(found, form)
@@ -110,12 +123,6 @@ def place(blog: str, post: str) -> Response | tuple[str, int]:
             queue_for_editor(comment)
         db.session.commit()
     return redirect(
-        url_for(
-            "blog.post",
-            blog=found.blog.slug,
-            post=found.slug,
-            placed=services.outcome_token(comment),
-            _anchor="outcome",
-        ),
+        reaction_url("post", found, placed=services.outcome_token(comment), _anchor="outcome"),
         303,
     )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..models import Blog, Comment, Post, utcnow
 from ..refusals import refusal_text
 from .forms import ReactionForm
 from .services import Draft
+
+if TYPE_CHECKING:
+    from ..embed.options import EmbedOptions
 
 NOT_PREVIEWED_TEXT = {
     "missing": _l("Check the preview of your reaction below, then place it."),
@@ -69,3 +73,35 @@ def refuse_foreign_origin(blog: Blog) -> None:
 
 def render_refusal_message(refused: ValueError) -> str:
     return refusal_text(refused)
+
+
+# The same flow is served on the blog and inside an embedding site's iframe; each kind of page
+# has an endpoint and a template on each surface (blog, embed).
+ENDPOINTS = {
+    "post": ("blog.post", "embed.page"),
+    "preview": ("reactions.preview", "embed.preview"),
+    "place": ("reactions.place", "embed.place"),
+}
+TEMPLATES = {
+    "post": ("blog/post.html", "embed/page.html"),
+    "preview": ("reactions/preview.html", "embed/preview.html"),
+}
+
+
+def embed_options() -> EmbedOptions | None:
+    """The embed settings when this request is for the iframe, else None."""
+    return g.get("embed")
+
+
+def reaction_url(kind: str, post: Post, **values: Any) -> str:
+    """A link or form action of the reaction flow that stays on the current surface; in the
+    iframe it carries the embed settings along, since no cookie can remember them."""
+    embed = embed_options()
+    if embed is not None:
+        values = {**embed.query(), **values}
+    endpoint = ENDPOINTS[kind][embed is not None]
+    return url_for(endpoint, blog=post.blog.slug, post=post.slug, **values)
+
+
+def page_template(kind: str) -> str:
+    return TEMPLATES[kind][embed_options() is not None]
