@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, auth, cli, errors, i18n, outbox, posts, security
+from . import admin, auth, cli, errors, i18n, outbox, posts, privacy, security
 from .blog import bp as blog_bp
 from .config import load_config
 from .embed import bp as embed_bp
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     outbox.init_app(app)
     posts.init_app(app)
     admin.init_app(app)
+    privacy.init_app(app)
 
     app.register_blueprint(blog_bp)
     app.register_blueprint(reactions_bp)

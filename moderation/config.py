@@ -40,6 +40,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Days a reaction keeps the keyed hash of its client address, and sent mail is kept.
+    PRIVACY_RETENTION_DAYS = 30
 
 
 class ConfigError(RuntimeError):
