@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, cli, errors, i18n, outbox, posts, privacy, security
+from . import admin, auth, caching, cli, errors, i18n, outbox, posts, privacy, security
 from .blog import bp as blog_bp
 from .config import load_config
 from .embed import bp as embed_bp
@@ -58,5 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def healthz() -> dict[str, str]:
         db.session.execute(db.text("SELECT 1"))
         return {"status": "ok"}
+
+    caching.init_app(app)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Behind a reverse proxy: trust that many X-Forwarded-For/-Proto/-Host hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     return app

@@ -24,12 +24,23 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     LANGUAGES = ("nl", "en")
     POSTS_PER_PAGE = 10
+    # Top-level reactions per page of a post (each with its replies).
+    REACTIONS_PER_PAGE = 50
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    PROXY_HOPS = 0
+    # Connections each app process keeps open to PostgreSQL. A sync gunicorn worker handles one
+    # request at a time; the overflow covers the mail sent after a commit. SQLite ignores this.
+    DB_POOL_SIZE = 2
+    DB_MAX_OVERFLOW = 2
     SEARCH_RESULTS_PER_PAGE = 10
     SEARCH_MAX_QUERY_LENGTH = 200
     SEARCH_MAX_TERMS = 12
     MAX_CONTENT_LENGTH = 256 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Per client address (Flask-Limiter notation); a 429 says how long to wait.
+    PREVIEW_RATE_LIMIT = "30 per minute;300 per hour"
+    PLACE_RATE_LIMIT = "10 per minute;60 per hour"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_DEFAULT_SENDER = "redactie@localhost"
@@ -40,6 +51,18 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Production is served over HTTPS (docs/deploy.md); development and tests over plain HTTP.
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Request bodies: the largest form is a post (50,000 characters); uploads do not exist.
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    MAX_FORM_PARTS = 100
+    # Where to report a vulnerability (/.well-known/security.txt), e.g. "mailto:security@…".
+    SECURITY_CONTACT: str | None = None
+    # A reaction placed sooner than this after its form was shown counts as a spam signal.
+    REACTION_MIN_FILL_SECONDS = 3
     # Days a reaction keeps the keyed hash of its client address, and sent mail is kept.
     PRIVACY_RETENTION_DAYS = 30
 
@@ -72,12 +95,22 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
         )
     app.config["TESTING"] = environment == "testing"
+    if environment != "production":
+        # Served over plain HTTP there, where a Secure cookie would never come back.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
     _settle_secret_key(app)
 
     url = app.config["DATABASE_URL"] or "sqlite:///" + str(
         Path(app.instance_path) / "moderation.sqlite3"
     )
     app.config["SQLALCHEMY_DATABASE_URI"] = _with_driver(url)
+    if not url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": app.config["DB_POOL_SIZE"],
+            "max_overflow": app.config["DB_MAX_OVERFLOW"],
+            "pool_recycle": 1800,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
 
 
 def _settle_secret_key(app: Flask) -> None:

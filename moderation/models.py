@@ -154,18 +154,40 @@ class Post(db.Model):  # type: ignore[name-defined]
     renderer_version: Mapped[int] = mapped_column(Integer, default=0)
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When anything its public pages show last changed: the post, its blog or author, or any
+    # of its reactions. The pages' ETag and Last-Modified come from it (moderation.caching).
+    changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=text("'1970-01-01 00:00:00'")
+    )
 
     blog: Mapped[Blog] = relationship(back_populates="posts")
     author: Mapped[Author | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
 
     def accepts_reactions(self, now: datetime | None = None) -> bool:
-        if not (self.comments_open and self.blog.comments_open):
-            return False
-        if self.blog.close_after_days is None:
-            return True
-        closes = self.published_at + timedelta(days=self.blog.close_after_days)
-        return (now or utcnow()) < closes
+        return reactions_open(
+            self.comments_open,
+            self.blog.comments_open,
+            self.blog.close_after_days,
+            self.published_at,
+            now or utcnow(),
+        )
+
+
+def reactions_open(
+    post_open: bool,
+    blog_open: bool,
+    close_after_days: int | None,
+    published_at: datetime,
+    now: datetime,
+) -> bool:
+    """Whether a post takes reactions at ``now``: both switches on, and not past the blog's
+    closing period."""
+    if not (post_open and blog_open):
+        return False
+    if close_after_days is None:
+        return True
+    return now < published_at + timedelta(days=close_after_days)
 
 
 class Comment(db.Model):  # type: ignore[name-defined]

@@ -27,6 +27,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from .caching import touch_posts
 from .extensions import db
 from .models import Blog, Comment, Editor, ModerationEvent, Outbox, Role, editor_blogs, utcnow
 
@@ -262,6 +263,8 @@ def erase_address(address: str, *, include_editor: bool = False) -> Erased:
     held = find_held(address)
     check_erasable(held, include_editor)
     erased = Erased()
+    # Bulk statements pass the ORM by: mark the pages that showed these reactions as changed.
+    touch_posts(db.session, {comment.post_id for comment in held.comments})
     theirs = select(Comment.id).where(_same_address(Comment.email, held.address))
     # Others' replies are theirs to keep: they stay, as reactions of their own.
     erased.replies_detached = _count(

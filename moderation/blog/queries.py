@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -83,15 +83,56 @@ class Thread:
     replies: list[Comment]
 
 
-def published_threads(post: Post) -> list[Thread]:
-    """Published reactions in order, each with its published replies (one level)."""
+@dataclass
+class Reactions:
+    """One page of a post's published reactions: top-level reactions with their replies."""
+
+    threads: list[Thread]
+    page: int
+    pages: int
+    total: int  # every published reaction of the post, replies included
+
+
+def published_threads(post: Post, page: int = 1, per_page: int = 50) -> Reactions:
+    """Published reactions in order, each with its published replies (one level), a page of
+    ``per_page`` top-level reactions at a time. Three queries, however many reactions."""
+    published = (Comment.post_id == post.id) & (Comment.status == Status.PUBLISHED)
+    total, top_level = db.session.execute(
+        select(func.count(Comment.id), func.count(case((Comment.parent_id.is_(None), 1)))).where(
+            published
+        )
+    ).one()
+    pages = max(1, -(-int(top_level) // per_page))
+    page = min(max(page, 1), pages)
     comments = db.session.scalars(
         select(Comment)
-        .where(Comment.post_id == post.id, Comment.status == Status.PUBLISHED)
+        .where(published, Comment.parent_id.is_(None))
         .order_by(Comment.created_at, Comment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     replies: dict[int, list[Comment]] = defaultdict(list)
-    for c in comments:
-        if c.parent_id is not None:
-            replies[c.parent_id].append(c)
-    return [Thread(c, replies[c.id]) for c in comments if c.parent_id is None]
+    if comments:
+        for reply in db.session.scalars(
+            select(Comment)
+            .where(published, Comment.parent_id.in_([c.id for c in comments]))
+            .order_by(Comment.created_at, Comment.id)
+        ):
+            replies[reply.parent_id or 0].append(reply)
+    threads = [Thread(c, replies[c.id]) for c in comments]
+    return Reactions(threads, page, pages, int(total))
+
+
+def reaction_page(comment: Comment, per_page: int) -> int:
+    """The page of its post on which a published reaction (or the one it replies to) shows."""
+    top = comment.parent or comment
+    before = db.session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.post_id == top.post_id,
+            Comment.status == Status.PUBLISHED,
+            Comment.parent_id.is_(None),
+            (Comment.created_at < top.created_at)
+            | ((Comment.created_at == top.created_at) & (Comment.id < top.id)),
+        )
+    )
+    return int(before or 0) // per_page + 1

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
 from .. import search
 from ..models import Post
 from ..reactions.forms import ReactionForm
 from ..reactions.services import comment_from_outcome_token, reply_parent
 from . import bp, queries
+
+FEED_LENGTH = 20
 
 
 def _page_number() -> int:
@@ -38,7 +40,9 @@ def post_context(found: Post) -> dict[str, Any]:
     placed = request.args.get("placed")
     return {
         "post": found,
-        "threads": queries.published_threads(found),
+        "reactions": queries.published_threads(
+            found, _page_number(), current_app.config["REACTIONS_PER_PAGE"]
+        ),
         "form": ReactionForm(formdata=None),
         "parent": reply_parent(found, request.args.get("reply")),
         "outcome": comment_from_outcome_token(found, placed) if placed else None,
@@ -68,3 +72,12 @@ def search_page() -> str:
     page = min(_page_number(), 1000)
     results = search.search_posts(query, page, config["SEARCH_RESULTS_PER_PAGE"])
     return render_template("blog/search.html", results=results)
+
+
+@bp.get("/blogs/<blog>/feed.atom")
+def feed(blog: str) -> Response:
+    """The blog's newest posts as an Atom feed, for feed readers and other sites."""
+    found = queries.blog_or_404(blog)
+    posts = queries.paginate(queries.posts_in_blog(found), 1, FEED_LENGTH).items
+    xml = render_template("blog/feed.xml", blog=found, posts=posts)
+    return Response(xml, mimetype="application/atom+xml")

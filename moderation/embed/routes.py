@@ -1,16 +1,25 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import g, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..blog import queries
 from ..blog.routes import post_context
 from ..models import Post
-from ..reactions.routes import place_reaction, preview_reaction, refuse_unless_open
+from ..reactions.routes import (
+    PLACE_LIMIT,
+    PREVIEW_LIMIT,
+    place_reaction,
+    preview_reaction,
+    refuse_unless_open,
+)
 from ..security import allow_framing_by
 from . import bp
 from .options import EmbedOptions
@@ -24,6 +33,15 @@ def _framed_post(blog: str, post: str) -> Post:
     g.embed = EmbedOptions.parse(request.args)
     allow_framing_by(found.blog.embed_origins or [])
     return found
+
+
+def frame_for(view_args: dict[str, Any]) -> None:
+    """Set the frame up for an error page of the embed flow, when the post exists."""
+    blog, post = view_args.get("blog"), view_args.get("post")
+    if isinstance(blog, str) and isinstance(post, str):
+        # No such post: an ordinary error page, framed by no one.
+        with suppress(HTTPException):
+            _framed_post(blog, post)
 
 
 def embed_snippet(post: Post) -> str:
@@ -55,11 +73,13 @@ def page(blog: str, post: str) -> str:
 
 
 @bp.post("/embed/<blog>/<post>/preview")
+@PREVIEW_LIMIT
 def preview(blog: str, post: str) -> tuple[str, int]:
     return preview_reaction(refuse_unless_open(_framed_post(blog, post)))
 
 
 @bp.post("/embed/<blog>/<post>/comments")
+@PLACE_LIMIT
 def place(blog: str, post: str) -> Response | tuple[str, int]:
     return place_reaction(refuse_unless_open(_framed_post(blog, post)))
 

@@ -5,10 +5,17 @@ from flask import Blueprint
 bp = Blueprint("reactions", __name__)
 
 from . import routes  # noqa: E402,F401
+from .forms import ReactionForm  # noqa: E402
+from .services import form_started_token_or_new  # noqa: E402
 from .verdict import REASON_TEXT  # noqa: E402
 from .views import reaction_url  # noqa: E402
 
 bp.add_app_template_global(reaction_url)
+
+
+@bp.app_template_global()
+def form_started(form: ReactionForm) -> str:
+    return form_started_token_or_new(form.started.data)
 
 
 @bp.app_context_processor

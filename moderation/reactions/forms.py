@@ -78,6 +78,8 @@ class ReactionForm(Form):
     )
     parent = HiddenField()
     token = HiddenField()
+    # When the form was shown (signed); placing much sooner is a robot's signal.
+    started = HiddenField()
 
     def previewed_fields(self) -> tuple[str, str, str, str, str]:
         return (

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..blog import queries
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..i18n import current_language
 from ..models import Post, Status
 from ..queue.notify import queue_for_editor
@@ -18,6 +18,15 @@ from .views import (
     reaction_url,
     refuse_foreign_origin,
     render_refusal_message,
+)
+
+# Per client address, shared by the blog's form and the embedded one: a reader previews as
+# often as they like within reason; placing is rarer still.
+PREVIEW_LIMIT = limiter.shared_limit(
+    lambda: str(current_app.config["PREVIEW_RATE_LIMIT"]), scope="reaction-preview"
+)
+PLACE_LIMIT = limiter.shared_limit(
+    lambda: str(current_app.config["PLACE_RATE_LIMIT"]), scope="reaction-place"
 )
 
 # The reaction form carries its own stateless proof (the signed preview token) and is checked
@@ -43,7 +52,7 @@ def _form_page(post: Post, form: ReactionForm, status: int = 422) -> tuple[str, 
         render_template(
             page_template("post"),
             post=post,
-            threads=queries.published_threads(post),
+            reactions=queries.published_threads(post, 1, current_app.config["REACTIONS_PER_PAGE"]),
             form=form,
             parent=parent,
         ),
@@ -76,11 +85,13 @@ def _preview_page(post: Post, form: ReactionForm, notice: str | None = None) -> 
 
 
 @bp.post("/blogs/<blog>/<post>/preview")
+@PREVIEW_LIMIT
 def preview(blog: str, post: str) -> tuple[str, int]:
     return preview_reaction(_post_or_refuse(blog, post))
 
 
 @bp.post("/blogs/<blog>/<post>/comments")
+@PLACE_LIMIT
 def place(blog: str, post: str) -> Response | tuple[str, int]:
     return place_reaction(_post_or_refuse(blog, post))
 
@@ -115,6 +126,9 @@ def place_reaction(found: Post) -> Response | tuple[str, int]:
                 client_address=request.remote_addr,
                 language=current_language(),
                 honeypot=request.form.get("homepage", ""),
+                too_fast=services.filled_too_fast(
+                    form.started.data, current_app.config["REACTION_MIN_FILL_SECONDS"]
+                ),
             )
         except ValueError as refused:
             form.body.errors = [render_refusal_message(refused)]
@@ -122,7 +136,16 @@ def place_reaction(found: Post) -> Response | tuple[str, int]:
         if comment.status == Status.PENDING:
             queue_for_editor(comment)
         db.session.commit()
+    # The outcome shows on the page of reactions where a published reaction appears.
+    per_page = current_app.config["REACTIONS_PER_PAGE"]
+    page = queries.reaction_page(comment, per_page) if comment.status == Status.PUBLISHED else 1
     return redirect(
-        reaction_url("post", found, placed=services.outcome_token(comment), _anchor="outcome"),
+        reaction_url(
+            "post",
+            found,
+            page=page if page > 1 else None,
+            placed=services.outcome_token(comment),
+            _anchor="outcome",
+        ),
         303,
     )

@@ -48,6 +48,35 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
+def form_started_token() -> str:
+    """A signed moment: when the reader was shown the form. Carried through the preview."""
+    return str(_serializer("reaction-form-started").dumps(1))
+
+
+def form_started_token_or_new(token: str | None) -> str:
+    """Keep the reader's own moment through preview after preview; a missing or forged one is
+    replaced, so placing later measures from this preview."""
+    try:
+        _serializer("reaction-form-started").loads(token or "")
+    except BadSignature:
+        return form_started_token()
+    return str(token)
+
+
+def filled_too_fast(token: str | None, minimum: float) -> bool:
+    """Placed sooner than ``minimum`` seconds after the form was shown, or without a valid
+    moment at all: a signal of a robot, never a reason to lose the reaction."""
+    if minimum <= 0:
+        return False
+    try:
+        _, signed_at = _serializer("reaction-form-started").loads(
+            token or "", return_timestamp=True
+        )
+    except BadSignature:
+        return True
+    return (utcnow() - signed_at).total_seconds() < minimum
+
+
 def preview_token(draft: Draft) -> str:
     """Signed proof that exactly this draft was previewed."""
     return str(_serializer("reaction-preview").dumps(draft.digest()))
@@ -114,11 +143,14 @@ def place_comment(
     client_address: str | None,
     language: str,
     honeypot: str = "",
+    too_fast: bool = False,
 ) -> Comment:
     """Store the previewed reaction with the status the rules decide."""
     body_html = render_draft(draft)
     verdict = judge(
-        post.blog, post.id, Reaction(draft.name, draft.body, body_html, draft.website, honeypot)
+        post.blog,
+        post.id,
+        Reaction(draft.name, draft.body, body_html, draft.website, honeypot, too_fast),
     )
     comment = Comment(
         post=post,

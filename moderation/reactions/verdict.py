@@ -20,6 +20,7 @@ from ..rules import has_surname
 
 NO_SURNAME = "no-surname"
 HONEYPOT = "honeypot"
+TOO_FAST = "too-fast"
 BLOCKED_WORD = "blocked-word"
 DUPLICATE = "duplicate"
 TOO_MANY_LINKS = "too-many-links"
@@ -29,6 +30,7 @@ PRE_MODERATION = "pre-moderation"
 REASON_TEXT = {
     NO_SURNAME: _l("The name has no surname."),
     HONEYPOT: _l("A field meant only for robots was filled in."),
+    TOO_FAST: _l("It was sent sooner after the form appeared than a person can type."),
     BLOCKED_WORD: _l("It contains a blocked word."),
     DUPLICATE: _l("The same text was placed within the hour."),
     TOO_MANY_LINKS: _l("It has more links than this blog allows without a check."),
@@ -53,6 +55,7 @@ class Reaction:
     body_html: str
     website: str = ""
     honeypot: str = ""
+    too_fast: bool = False
 
 
 def _contains_word(text: str, words: list[str]) -> bool:
@@ -84,6 +87,8 @@ def judge(blog: Blog, post_id: int, reaction: Reaction, *, check_duplicate: bool
     spam = []
     if reaction.honeypot:
         spam.append(HONEYPOT)
+    if reaction.too_fast:
+        spam.append(TOO_FAST)
     if _contains_word(reaction.body_source, blog.blocked_words or []):
         spam.append(BLOCKED_WORD)
     if check_duplicate and _is_duplicate(post_id, reaction.body_source):
