@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import Connection, Engine, func, select, update
+from flask import Flask, request
+from sqlalchemy import Connection, Dialect, Engine, bindparam, event, func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from .extensions import db
@@ -89,22 +93,97 @@ class PageState:
     accepts_reactions: bool
 
 
+# Read on every request for a post's pages: built and compiled once, run as the driver's SQL
+# (constructing and compiling the statement each time cost more than running it).
+_POST_STATE = (
+    select(
+        Post.changed_at,
+        Post.published_at,
+        Post.comments_open,
+        Blog.comments_open,
+        Blog.close_after_days,
+    )
+    .join(Blog, Blog.id == Post.blog_id)
+    .where(Blog.slug == bindparam("blog"), Post.slug == bindparam("post"))
+)
+
+
+@lru_cache(maxsize=8)
+def _driver_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    compiled = _POST_STATE.compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup) if compiled.positiontup else None
+
+
 def post_state(connection: Connection, blog: str, post: str, now: datetime) -> PageState | None:
-    row = connection.execute(
-        select(
-            Post.changed_at,
-            Post.published_at,
-            Post.comments_open,
-            Blog.comments_open,
-            Blog.close_after_days,
-        )
-        .join(Blog, Blog.id == Post.blog_id)
-        .where(Blog.slug == blog, Post.slug == post)
-    ).one_or_none()
+    sql, order = _driver_sql(connection.dialect)
+    row = connection.exec_driver_sql(sql, _params(order, blog, post)).one_or_none()
+    return _post_state(row, now)
+
+
+def _params(order: tuple[str, ...] | None, blog: str, post: str) -> Any:
+    values = {"blog": blog, "post": post}
+    return tuple(values[name] for name in order) if order else values
+
+
+def _post_state(row: Any, now: datetime) -> PageState | None:
     if row is None or _aware(row[1]) > now:
         return None  # not there, or not public yet: Flask answers
     published_at = _aware(row[1])
     return PageState(_aware(row[0]), reactions_open(row[2], row[3], row[4], published_at, now))
+
+
+class StateReader:
+    """The post-state query on a connection of each thread's own, outside the pool and in
+    autocommit, so every read sees the latest commit: checking a connection out of the pool
+    and resetting it cost more than the query. A broken connection is replaced once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sql, self.order = _driver_sql(engine.dialect)
+        self.local = threading.local()
+        self.opened: list[Any] = []
+        # Disposing of the engine (a test's end, a shutdown) closes these too.
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def close(self) -> None:
+        while self.opened:
+            with suppress(Exception):
+                self.opened.pop().close()
+        self.local = threading.local()
+
+    def _connection(self) -> Any:
+        connection: Any = getattr(self.local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()
+            connection = pooled.driver_connection
+            pooled.detach()  # ours now: the pool neither resets nor reuses it
+            if self.engine.dialect.name == "sqlite":
+                connection.isolation_level = None  # no implicit transaction around reads
+            else:
+                connection.autocommit = True
+            self.local.connection = connection
+            self.opened.append(connection)
+        return connection
+
+    def post_state(self, blog: str, post: str, now: datetime) -> PageState | None:
+        for attempt in (1, 2):
+            connection = self._connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self.sql, _params(self.order, blog, post))
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except self.engine.dialect.loaded_dbapi.Error:
+                self.local.connection = None
+                with suppress(Exception):
+                    connection.close()
+                if attempt == 2:
+                    raise
+                continue
+            return _post_state(row, now)
+        return None  # pragma: no cover (the loop returns or raises)
 
 
 def feed_state(connection: Connection, blog: str, now: datetime) -> PageState | None:
@@ -169,8 +248,17 @@ def _not_modified_since(header: str, changed_at: datetime) -> bool:
     return since.tzinfo is not None and changed_at.replace(microsecond=0) <= since
 
 
+@dataclass(frozen=True)
+class CachedPage:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
 class ConditionalGet:
-    """WSGI middleware: 304 for an unchanged post, embed or feed page; validators on the 200."""
+    """WSGI middleware: 304 for an unchanged post, embed or feed page; validators on the 200;
+    and the page itself from memory while its ETag holds, so a popular post is rendered once
+    per change and worker instead of once per reader."""
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
         self.app = app
@@ -178,7 +266,15 @@ class ConditionalGet:
         self.release = release_digest(
             [ROOT / "templates", ROOT / "translations", ROOT / "moderation" / "static"]
         )
+        # Imported here: the reactions package imports this module.
+        from .reactions.services import started_serializer
+
+        self.session_cookie = str(app.config["SESSION_COOKIE_NAME"]) + "="
+        self.started = started_serializer(str(app.config["SECRET_KEY"]))
+        self.pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self.max_pages = int(app.config["PAGE_CACHE_ENTRIES"])
         self._engine: Engine | None = None
+        self._reader: StateReader | None = None
 
     @property
     def engine(self) -> Engine:
@@ -188,15 +284,16 @@ class ConditionalGet:
         return self._engine
 
     def _state(self, path: str) -> PageState | None:
-        page, feed = POST_PAGE.fullmatch(path), FEED.fullmatch(path)
-        if not (page or feed):
-            return None
-        now = utcnow()
-        with self.engine.connect() as connection:
-            if page:
-                return post_state(connection, page.group(1), page.group(2), now)
-            assert feed is not None
-            return feed_state(connection, feed.group(1), now)
+        page = POST_PAGE.fullmatch(path)
+        if page:
+            if self._reader is None:
+                self._reader = StateReader(self.engine)
+            return self._reader.post_state(page.group(1), page.group(2), utcnow())
+        feed = FEED.fullmatch(path)
+        if feed:
+            with self.engine.connect() as connection:
+                return feed_state(connection, feed.group(1), utcnow())
+        return None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -218,7 +315,67 @@ class ConditionalGet:
         ):
             start_response("304 Not Modified", validators)
             return []
-        return self.wsgi_app(environ, _with_validators(start_response, validators))
+        if environ["REQUEST_METHOD"] != "GET" or self.session_cookie in environ.get(
+            "HTTP_COOKIE", ""
+        ):
+            # HEAD, and editors' pages (their own header, their own session): never kept.
+            return self.wsgi_app(environ, _with_validators(start_response, validators))
+        cached = self.pages.get(etag)
+        if cached is None:
+            return self._send(self._render(environ, validators, etag), start_response)
+        self.pages.move_to_end(etag)
+        return self._send(self._fresh(cached), start_response)
+
+    def _render(
+        self, environ: dict[str, Any], validators: list[tuple[str, str]], etag: str
+    ) -> CachedPage:
+        """Build the page once through the app, and keep it when it may be shared."""
+        captured: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            captured[:] = [status, headers]
+            return lambda data: None
+
+        chunks = self.wsgi_app(environ, _with_validators(start, validators))
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        if not captured:
+            raise RuntimeError("the application returned without starting a response")
+        status, headers = captured
+        page = CachedPage(status, headers, body)
+        started = environ.get(FORM_STARTED_KEY)
+        shareable = status.startswith("200") and not any(
+            name.lower() == "set-cookie"
+            or (name.lower() == "content-security-policy" and "'nonce-" in value)
+            for name, value in headers
+        )
+        if shareable:
+            # The form's signed moment is the one part made per reader: kept as a marker.
+            marked = body.replace(started.encode(), STARTED_MARKER) if started else body
+            self.pages[etag] = CachedPage(status, headers, marked)
+            while len(self.pages) > self.max_pages:
+                self.pages.popitem(last=False)
+        return page
+
+    def _fresh(self, page: CachedPage) -> CachedPage:
+        if STARTED_MARKER not in page.body:
+            return page
+        token = str(self.started.dumps(1)).encode()
+        return CachedPage(page.status, page.headers, page.body.replace(STARTED_MARKER, token))
+
+    @staticmethod
+    def _send(page: CachedPage, start_response: StartResponse) -> list[bytes]:
+        headers = [(n, v) for n, v in page.headers if n.lower() != "content-length"]
+        start_response(page.status, [*headers, ("Content-Length", str(len(page.body)))])
+        return [page.body]
+
+
+STARTED_MARKER = b"\x00form-started\x00"
+FORM_STARTED_KEY = "moderation.form_started"
 
 
 def _with_validators(
@@ -233,9 +390,12 @@ def _with_validators(
     return start
 
 
-def init_app(app: Flask) -> None:
-    from sqlalchemy import event
+def remember_form_started(token: str) -> None:
+    """Called by the template that puts the form's moment in the page (see ConditionalGet)."""
+    request.environ[FORM_STARTED_KEY] = token
 
+
+def init_app(app: Flask) -> None:
     if not event.contains(db.session, "after_flush", _after_flush):
         event.listen(db.session, "after_flush", _after_flush)
     app.wsgi_app = ConditionalGet(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -24,6 +24,8 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     LANGUAGES = ("nl", "en")
     POSTS_PER_PAGE = 10
+    # Post, embed and feed pages each worker keeps in memory while their ETag holds.
+    PAGE_CACHE_ENTRIES = 256
     # Top-level reactions per page of a post (each with its replies).
     REACTIONS_PER_PAGE = 50
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).

@@ -192,7 +192,7 @@ def test_preview_and_place_across_sites_without_any_cookie(page, widget, listed,
     assert dropped == []  # the widget never even tried to set one
 
 
-def test_two_widgets_on_one_page_each_fit_their_own_content(page, widget, listed):
+def test_two_widgets_on_one_page_each_fit_their_own_content(page, widget, listed, artifacts):
     comments_only = (
         '<script src="{widget}/embed.js" data-post="' + OTHER_POST + '" data-view="comments" '
         'data-theme="dark" data-accent="#ffb000" data-radius="14" data-lang="en" async></script>'
@@ -210,6 +210,8 @@ def test_two_widgets_on_one_page_each_fit_their_own_content(page, widget, listed
     colour = frame.evaluate("getComputedStyle(document.querySelector('button')).backgroundColor")
     assert colour == "rgb(255, 176, 0)"
     assert "theme-dark" in frame.evaluate("document.documentElement.className")
+    second.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "dark-comments-only.png"))
 
 
 def test_a_site_that_is_not_listed_cannot_frame_the_widget(page, widget, demo, host):

@@ -4,6 +4,7 @@ a fixed number of queries per page, reactions in pages, and the blog's feed."""
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -19,7 +20,8 @@ from moderation.render import RENDERER_VERSION, render_comment
 from tests.test_reactions import hidden
 
 POST = "/blogs/samen-digitaal/een-keer-bouwen"
-PAGES = [POST, "/embed/samen-digitaal/een-keer-bouwen", "/blogs/samen-digitaal/feed.atom"]
+EMBED_PAGE = "/embed/samen-digitaal/een-keer-bouwen"
+PAGES = [POST, EMBED_PAGE, "/blogs/samen-digitaal/feed.atom"]
 
 
 def add_reaction(post, name="Karin Smit", status=Status.PUBLISHED, parent=None, minutes=0, **kw):
@@ -244,3 +246,49 @@ def test_the_feed_lists_public_posts_escaped_and_without_addresses(reader, demo,
     assert "Titel met <script>alert(1)</script> & meer" in titles
     assert len(titles) == 2
     assert reader.get("/blogs/bestaat-niet/feed.atom").status_code == 404
+
+
+# --- A popular page is built once per change, not once per reader ---
+
+
+def test_an_unchanged_page_is_served_from_memory_with_a_fresh_form_moment(reader, demo, post):
+    first = reader.get(POST)
+    # Only the page's state is read, on the middleware's own connection: nothing through the
+    # app's engine, no rendering.
+    assert count_queries(reader, POST) == 0
+    time.sleep(1.1)  # the moment is signed to the second
+    second = reader.get(POST)
+    assert second.headers["ETag"] == first.headers["ETag"]
+    started = [hidden(r.get_data(as_text=True), "started") for r in (first, second)]
+    assert started[0] != started[1] and all(started)
+    assert second.get_data(as_text=True).replace(started[1], "") == first.get_data(
+        as_text=True
+    ).replace(started[0], "")
+    add_reaction(post, name="Nieuwe Lezer")
+    db.session.commit()
+    assert "Nieuwe Lezer" in reader.get(POST).get_data(as_text=True)
+
+
+def test_pages_with_a_nonce_or_a_cookie_are_built_for_each_request(reader, demo):
+    themed = EMBED_PAGE + "?accent=%23aa3300"
+    reader.get(themed)
+    assert count_queries(reader, themed) > 1
+    switched = reader.get(POST + "?lang=en")
+    assert "Set-Cookie" in switched.headers  # the language switch: never shared
+    assert count_queries(reader, POST + "?lang=nl") > 1
+
+
+def test_an_editors_page_is_never_kept_for_others(app, demo, post):
+    from moderation.auth import services as auth
+    from moderation.models import Role
+    from tests.test_auth import sign_in
+
+    auth.create_editor(
+        "Eva Redacteur", "eva@example.org", "lang-genoeg-wachtwoord", Role.EDITOR, [demo]
+    )
+    db.session.commit()
+    editor = app.test_client()
+    assert sign_in(editor, "eva@example.org", "lang-genoeg-wachtwoord").status_code == 303
+    assert "/moderation/" in editor.get(POST).get_data(as_text=True)  # the editors' menu
+    stranger = app.test_client().get(POST).get_data(as_text=True)
+    assert 'href="/moderation/"' not in stranger

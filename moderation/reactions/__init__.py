@@ -4,6 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("reactions", __name__)
 
+from ..caching import remember_form_started  # noqa: E402
 from . import routes  # noqa: E402,F401
 from .forms import ReactionForm  # noqa: E402
 from .services import form_started_token_or_new  # noqa: E402
@@ -15,7 +16,9 @@ bp.add_app_template_global(reaction_url)
 
 @bp.app_template_global()
 def form_started(form: ReactionForm) -> str:
-    return form_started_token_or_new(form.started.data)
+    token = form_started_token_or_new(form.started.data)
+    remember_form_started(token)
+    return token
 
 
 @bp.app_context_processor

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Comment, Post, Status, utcnow
+from ..models import Comment, Post, Status, id_from, utcnow
 from ..render import RENDERER_VERSION, render_comment
 from .verdict import Reaction, Verdict, judge
 
@@ -48,16 +48,21 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
+def started_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    """Signs the moment a form was shown (also used where pages are served from memory)."""
+    return URLSafeTimedSerializer(secret_key, salt="reaction-form-started")
+
+
 def form_started_token() -> str:
     """A signed moment: when the reader was shown the form. Carried through the preview."""
-    return str(_serializer("reaction-form-started").dumps(1))
+    return str(started_serializer(current_app.config["SECRET_KEY"]).dumps(1))
 
 
 def form_started_token_or_new(token: str | None) -> str:
     """Keep the reader's own moment through preview after preview; a missing or forged one is
     replaced, so placing later measures from this preview."""
     try:
-        _serializer("reaction-form-started").loads(token or "")
+        started_serializer(current_app.config["SECRET_KEY"]).loads(token or "")
     except BadSignature:
         return form_started_token()
     return str(token)
@@ -69,7 +74,7 @@ def filled_too_fast(token: str | None, minimum: float) -> bool:
     if minimum <= 0:
         return False
     try:
-        _, signed_at = _serializer("reaction-form-started").loads(
+        _, signed_at = started_serializer(current_app.config["SECRET_KEY"]).loads(
             token or "", return_timestamp=True
         )
     except BadSignature:
@@ -201,9 +206,10 @@ def rerender_comments(everything: bool = False, batch: int = 500) -> tuple[int, 
 
 def reply_parent(post: Post, parent: str | None) -> Comment | None:
     """The published reaction on this post being replied to; replies go one level deep."""
-    if not parent or not parent.isdigit():
+    comment_id = id_from(parent)
+    if comment_id is None:
         return None
-    comment = db.session.get(Comment, int(parent))
+    comment = db.session.get(Comment, comment_id)
     if comment is None or comment.post_id != post.id or comment.status != Status.PUBLISHED:
         return None
     if comment.parent_id is not None:
