@@ -60,6 +60,7 @@ serve: translations
 bench: $(VENV)/.installed-test translations
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/queue_pages.py
+	$(BIN)/python bench/http.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo
