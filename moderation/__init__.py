@@ -13,6 +13,7 @@ from .blog import bp as blog_bp
 from .config import load_config
 from .embed import bp as embed_bp
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .forms import FormRequest
 from .queue import bp as queue_bp
 from .reactions import bp as reactions_bp
 
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
+    app.request_class = FormRequest
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -24,6 +24,15 @@ def _in_frame() -> None:
         frame_for(request.view_args)
 
 
+def typed_reaction() -> str:
+    """The reaction the refused request carried, for its error page to hand back. Nothing
+    when the body cannot be read: an error page that failed on it would be a server error."""
+    try:
+        return str(request.form.get("body", ""))
+    except HTTPException:  # over MAX_CONTENT_LENGTH, or shorter than its Content-Length
+        return ""
+
+
 def _render_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     _in_frame()
@@ -55,3 +64,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _render_error)
     app.register_error_handler(429, _too_many_requests)
     app.register_error_handler(500, _internal_error)
+    app.jinja_env.globals["typed_reaction"] = typed_reaction

@@ -32,6 +32,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The largest id an id column holds on every engine (INTEGER is 32 bits on PostgreSQL; SQLite
+# cannot even compare a number past 64 bits). Routes take no larger id in their paths.
+MAX_ID = 2**31 - 1
+
+
+def id_from(value: object) -> int | None:
+    """The row id a client sent as text (in a query string or a form), or None when it is not
+    one: only the digits 0-9, and no larger than ``MAX_ID``."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every engine (SQLite keeps no zone and hands back naive ones)."""
 

@@ -12,12 +12,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..auth import signin
 from ..auth.services import MIN_PASSWORD_LENGTH, EditorExists, admin_required, current_editor
 from ..extensions import db
-from ..models import Blog, Editor, Role
+from ..models import MAX_ID, Blog, Editor, Role
 from . import bp, services
 from .forms import BlogForm, EditEditorForm, NewBlogForm, NewEditorForm
 
@@ -124,7 +125,7 @@ def new_editor() -> ResponseReturnValue:
     return redirect(url_for(".editors"), 303)
 
 
-@bp.route("/editors/<int:editor_id>", methods=["GET", "POST"])
+@bp.route(f"/editors/<int(max={MAX_ID}):editor_id>", methods=["GET", "POST"])
 @admin_required
 def edit_editor(editor_id: int) -> ResponseReturnValue:
     editor = services.find_editor_by_id(editor_id) or abort(404)
@@ -174,7 +175,13 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
     if not own_form or editor is None or editor.role != Role.ADMIN:
         return render_template("errors/error.html", code=400, error=error), 400
     view = current_app.ensure_sync(current_app.view_functions[str(request.endpoint)])
-    response = current_app.make_response(view(**(request.view_args or {})))
+    try:
+        page = view(**(request.view_args or {}))
+    except HTTPException as refused:
+        # The view's own answer (no such blog): raised from an error handler it would be a 500.
+        code = refused.code or 400
+        return render_template("errors/error.html", code=code, error=refused), code
+    response = current_app.make_response(page)
     response.status_code = 400
     return response
 

@@ -200,6 +200,8 @@ def all_blogs() -> list[Blog]:
 
 
 def find_blog(slug: str) -> Blog | None:
+    if "\x00" in slug:  # no slug has one, and PostgreSQL cannot compare text with a NUL
+        return None
     return db.session.scalar(select(Blog).where(Blog.slug == slug))
 
 

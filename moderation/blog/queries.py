@@ -42,7 +42,15 @@ def all_blogs() -> list[Blog]:
     return list(db.session.scalars(select(Blog).order_by(Blog.title)))
 
 
+def _findable_or_404(*slugs: str) -> None:
+    """A slug from a URL with a NUL in it names nothing, and PostgreSQL refuses to even
+    compare text that holds one: not found, before any query."""
+    if any("\x00" in slug for slug in slugs):
+        abort(404)
+
+
 def blog_or_404(slug: str) -> Blog:
+    _findable_or_404(slug)
     blog = db.session.scalar(select(Blog).where(Blog.slug == slug))
     if blog is None:
         abort(404)
@@ -50,6 +58,7 @@ def blog_or_404(slug: str) -> Blog:
 
 
 def post_or_404(blog_slug: str, post_slug: str) -> Post:
+    _findable_or_404(blog_slug, post_slug)
     post = db.session.scalar(
         visible_posts().join(Post.blog).where(Blog.slug == blog_slug, Post.slug == post_slug)
     )
@@ -63,6 +72,7 @@ def latest_post() -> Post | None:
 
 
 def tag_or_404(slug: str) -> Tag:
+    _findable_or_404(slug)
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if tag is None:
         abort(404)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.services import can_moderate, current_editor, editor_required
 from ..blog.queries import paginate
 from ..extensions import db
-from ..models import Blog, Editor, Post, utcnow
+from ..models import MAX_ID, Blog, Editor, Post, utcnow
 from ..refusals import refusal_text
 from . import bp, services
 from .forms import NewPostForm, PostForm, values_of
@@ -111,7 +111,7 @@ def new() -> ResponseReturnValue:
     return _preview_or_save(form, blog, None, editor)
 
 
-@bp.route("/<int:post_id>", methods=["GET", "POST"])
+@bp.route(f"/<int(max={MAX_ID}):post_id>", methods=["GET", "POST"])
 @editor_required
 def edit(post_id: int) -> ResponseReturnValue:
     editor = _editor()
@@ -180,7 +180,7 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
     return render_template("errors/error.html", code=400, error=error), 400
 
 
-@bp.get("/<int:post_id>/embed")
+@bp.get(f"/<int(max={MAX_ID}):post_id>/embed")
 @editor_required
 def embed(post_id: int) -> str:
     """The snippet that shows this post and its reactions on another site, and the sites that

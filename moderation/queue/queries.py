@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Comment, ModerationEvent, Post, Status
+from ..models import Comment, ModerationEvent, Post, Status, id_from
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -33,8 +33,11 @@ class Cursor:
         if not value:
             return None
         stamp, _, ident = value.rpartition("_")
+        comment_id = id_from(ident)
+        if comment_id is None:
+            return None
         try:
-            return cls(datetime.fromisoformat(stamp), int(ident))
+            return cls(datetime.fromisoformat(stamp), comment_id)
         except ValueError:
             return None
 

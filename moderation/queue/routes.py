@@ -7,8 +7,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..auth.services import admin_required, can_moderate, moderated_blog_ids
+from ..auth.signin import safe_next
 from ..extensions import db
-from ..models import Blog, Comment, Editor, Status
+from ..forms import without_control_characters
+from ..models import MAX_ID, Blog, Comment, Editor, Status, id_from
 from . import bp, notify, queries
 from .services import ACTIONS, ActionRefused
 
@@ -20,8 +22,8 @@ def _status(value: str | None) -> Status:
         return Status.PENDING
 
 
-def _int_arg(name: str) -> int | None:
-    return request.args.get(name, type=int)
+def _id_arg(name: str) -> int | None:
+    return id_from(request.args.get(name))
 
 
 @bp.get("/")
@@ -30,8 +32,8 @@ def queue() -> str:
     status = _status(request.args.get("tab"))
     filters = queries.Filters(
         blog_ids=moderated_blog_ids(current_user),
-        blog_id=_int_arg("blog"),
-        post_id=_int_arg("post"),
+        blog_id=_id_arg("blog"),
+        post_id=_id_arg("post"),
     )
     page = queries.queue_page(status, filters, queries.Cursor.decode(request.args.get("after")))
     blog_query = select(Blog).order_by(Blog.title)
@@ -60,32 +62,38 @@ def _comment_for_editor(comment_id: int) -> Comment:
     return comment
 
 
+def _typed(name: str) -> str:
+    """A text field of the action forms, without control characters, as in every form."""
+    return str(without_control_characters(request.form.get(name, "")))
+
+
 def _apply(comment: Comment, action: str, editor: Editor | None, note: str = "") -> None:
     """One action from a form; the commenter hears of it when their waiting reaction is
     published, or when the editor chooses to tell them why it was removed."""
     was = comment.status
-    form = request.form
     if action == "remove":
-        reason = form.get("reason", "")
+        reason = _typed("reason")
         ACTIONS[action](comment, editor, reason + note)
-        if form.get("notify"):
+        if request.form.get("notify"):
             notify.tell_commenter(comment, reason)
     elif action == "anonymous":
-        ACTIONS[action](comment, editor, form.get("display_name", ""))
+        ACTIONS[action](comment, editor, _typed("display_name"))
     else:
-        ACTIONS[action](comment, editor, form.get("note", "") + note)
+        ACTIONS[action](comment, editor, _typed("note") + note)
         if action == "publish" and was == Status.PENDING:
             notify.tell_commenter(comment)
 
 
 def _back() -> Response:
-    target = request.form.get("back", "")
-    if not target.startswith("/moderation/") or target.startswith("//"):
+    # safe_next also refuses spaces and control characters: a line break in a Location
+    # header would be a server error, and browsers strip the others before they parse.
+    target = safe_next(request.form.get("back", ""))
+    if target is None or not target.startswith("/moderation/"):
         target = url_for("moderation.queue")
     return redirect(target, 303)
 
 
-@bp.post("/comments/<int:comment_id>/<action>")
+@bp.post(f"/comments/<int(max={MAX_ID}):comment_id>/<action>")
 @login_required
 def act(comment_id: int, action: str) -> Response:
     if action not in ACTIONS:
@@ -114,8 +122,8 @@ def bulk() -> Response:
     action = request.form.get("action", "")
     if action not in ("publish", "remove", "spam"):
         abort(400)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-    comments = [_comment_for_editor(i) for i in ids]
+    ids = [id_from(value) for value in request.form.getlist("ids")]
+    comments = [_comment_for_editor(i) for i in ids if i is not None]
     done = 0
     for comment in comments:
         try:
@@ -162,7 +170,7 @@ def mail_link(token: str) -> Response | tuple[str, int] | str:
 @admin_required
 def audit() -> str:
     """Every editor action, newest first, a page at a time."""
-    before = request.args.get("before", type=int)
+    before = _id_arg("before")
     events = queries.audit_page(before)
     return render_template(
         "queue/audit.html",
