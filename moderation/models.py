@@ -113,6 +113,9 @@ class Blog(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language its posts and reactions are written in, marked on them in every page, so
+    # that a screen reader speaks a Dutch post as Dutch on the English pages too.
+    language: Mapped[str] = mapped_column(String(8), default="nl", server_default="nl")
     moderation_mode: Mapped[ModerationMode] = mapped_column(
         _enum(ModerationMode, "moderation_mode"), default=ModerationMode.POST
     )

@@ -62,6 +62,7 @@ def blog_form(**changes):
     form = {
         "title": "Wonen en ruimte",
         "description": "Over bouwen en wonen.",
+        "language": "nl",
         "moderation_mode": "post",
         "notify_addresses": "",
         "blocked_words": "",
@@ -179,6 +180,7 @@ def test_edit_every_field_and_read_back_the_row(as_admin, demo):
     form = blog_form(
         title="Samen digitaal verder",
         description="Nieuwe omschrijving.",
+        language="en",
         moderation_mode="pre",
         notify_addresses="redactie@example.org",
         blocked_words="oplichting",
@@ -195,6 +197,7 @@ def test_edit_every_field_and_read_back_the_row(as_admin, demo):
     blog = fresh(Blog, slug="samen-digitaal")
     assert blog.title == "Samen digitaal verder"
     assert blog.description == "Nieuwe omschrijving."
+    assert blog.language == "en"
     assert blog.moderation_mode == ModerationMode.PRE
     assert blog.notify_addresses == ["redactie@example.org"]
     assert blog.blocked_words == ["oplichting"]
@@ -300,6 +303,7 @@ def test_a_bad_or_taken_slug_is_refused_and_kept(as_admin, demo, slug, message):
         ("max_links", "", "Enter a number from 0 to 50."),
         ("title", "", "Give the blog a title."),
         ("moderation_mode", "soms", "Choose how reactions are moderated."),
+        ("language", "fr", "Choose one of the languages offered."),
     ],
 )
 def test_other_bad_values_are_refused_at_their_field(as_admin, demo, field, typed, message):
@@ -307,7 +311,7 @@ def test_other_bad_values_are_refused_at_their_field(as_admin, demo, field, type
     page = text_of(response)
     assert response.status_code == 422
     assert message in page
-    if typed and field != "moderation_mode":
+    if typed and field not in ("moderation_mode", "language"):  # radios offer only theirs
         assert hidden(page, field) == typed
     assert fresh(Blog, slug="samen-digitaal").max_links == 2
 

@@ -114,6 +114,12 @@ class WholeNumberField(Field):
             raise StopValidation(str(self.message))
 
 
+def language_choices() -> list[SelectChoice]:
+    """The site's languages, each named in itself."""
+    names = {"nl": "Nederlands", "en": "English"}
+    return [SelectChoice(code, names.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
 class BlogForm(Form):
     title = StringField(
         _l("Title"),
@@ -149,6 +155,7 @@ class BlogForm(Form):
     embed_origins = LinesField(
         _l("Sites that may embed this blog"), normalise=services.normalise_origin
     )
+    language = RadioField(_l("Language of the posts"), validate_choice=False, default="nl")
     comments_open = BooleanField(_l("Reactions are open"), default=True)
     close_after_days = WholeNumberField(
         _l("Close reactions after this many days"),
@@ -165,6 +172,14 @@ class BlogForm(Form):
         message=_l("Enter a number from 0 to 50."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+    def validate_language(self, field: RadioField) -> None:
+        if field.data not in current_app.config["LANGUAGES"]:
+            raise StopValidation(str(_l("Choose one of the languages offered.")))
+
     def validate_moderation_mode(self, field: RadioField) -> None:
         if field.data not in {mode.value for mode in ModerationMode}:
             raise StopValidation(str(_l("Choose how reactions are moderated.")))
@@ -179,6 +194,7 @@ class BlogForm(Form):
             blocked_words=self.blocked_words.data,
             suspect_words=self.suspect_words.data,
             embed_origins=self.embed_origins.data,
+            language=self.language.data,
             comments_open=self.comments_open.data,
             close_after_days=self.close_after_days.data,
             max_links=self.max_links.data,
@@ -299,10 +315,7 @@ class EditEditorForm(EditorFormBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = {"nl": "Nederlands", "en": "English"}
-        self.language.choices = [
-            SelectChoice(code, names.get(code, code)) for code in current_app.config["LANGUAGES"]
-        ]
+        self.language.choices = language_choices()
 
     def validate_language(self, field: RadioField) -> None:
         if field.data not in current_app.config["LANGUAGES"]:

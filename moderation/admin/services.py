@@ -151,6 +151,7 @@ class BlogSettings:
     blocked_words: list[str] = field(default_factory=list)
     suspect_words: list[str] = field(default_factory=list)
     embed_origins: list[str] = field(default_factory=list)
+    language: str = "nl"
     comments_open: bool = True
     close_after_days: int | None = None
     max_links: int = 2
@@ -165,6 +166,7 @@ def settings_of(blog: Blog) -> BlogSettings:
         blocked_words=list(blog.blocked_words or []),
         suspect_words=list(blog.suspect_words or []),
         embed_origins=list(blog.embed_origins or []),
+        language=blog.language,
         comments_open=blog.comments_open,
         close_after_days=blog.close_after_days,
         max_links=blog.max_links,
@@ -181,6 +183,8 @@ def _columns(settings: BlogSettings) -> dict[str, object]:
         raise ValueError(_("Close after 1 to 3650 days, or never."))
     if not MAX_LINKS[0] <= settings.max_links <= MAX_LINKS[1]:
         raise ValueError(_("Allow 0 to 50 links."))
+    if settings.language not in current_app.config["LANGUAGES"]:
+        raise ValueError(_("Choose one of the languages offered."))
     return {
         "title": title,
         "description": settings.description.strip(),
@@ -189,6 +193,7 @@ def _columns(settings: BlogSettings) -> dict[str, object]:
         "blocked_words": unique_lines(map(normalise_word, settings.blocked_words), str.lower),
         "suspect_words": unique_lines(map(normalise_word, settings.suspect_words), str.lower),
         "embed_origins": unique_lines(map(normalise_origin, settings.embed_origins)),
+        "language": settings.language,
         "comments_open": bool(settings.comments_open),
         "close_after_days": settings.close_after_days,
         "max_links": settings.max_links,
