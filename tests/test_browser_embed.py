@@ -136,7 +136,8 @@ def assert_fits(iframe: Any) -> dict[str, float]:
         sizes = fit(iframe)
         return abs(sizes["iframe"] - sizes["content"]) <= 5 and sizes["scroll"] <= sizes["client"]
 
-    wait_for(fits, "the iframe to fit its content")
+    # Generous: on a loaded machine a frame's fonts and layout can settle late.
+    wait_for(fits, "the iframe to fit its content", timeout=30)
     return fit(iframe)
 
 
