@@ -21,9 +21,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	touch $@
 
 # Message catalogues are built from the .po sources, never committed as binaries.
-translations: $(VENV)/.installed-run
-	$(BIN)/pybabel compile --use-fuzzy --statistics -d translations 2>&1 | grep -v '^$$' || true
-	@test -f translations/nl/LC_MESSAGES/messages.mo
+# Compiled only when a catalogue changed, so a running test never sees a half-written one.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+translations: $(COMPILED)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed-run
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d translations -l $* 2>&1 | grep -v '^$$' || true
+	@test -f $@
 
 extract: $(VENV)/.installed-run
 	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -o translations/messages.pot .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.extensions import db
 from tests.conftest import make_app
 
 PAGES = [
@@ -44,16 +45,31 @@ def test_hsts_over_https(client, demo):
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
-def test_behind_a_proxy_the_forwarded_scheme_counts_only_when_trusted(database_url, demo):
+@pytest.fixture
+def other_app(database_url):
+    """Apps with settings of their own, next to the test's app; their connections closed after."""
+    made = []
+
+    def make(**overrides):
+        made.append(make_app(database_url, **overrides))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_behind_a_proxy_the_forwarded_scheme_counts_only_when_trusted(other_app, demo):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
-    trusting = make_app(database_url, PROXY_HOPS=1).test_client()
+    trusting = other_app(PROXY_HOPS=1).test_client()
     assert "Strict-Transport-Security" in trusting.get("/", headers=forwarded).headers
-    direct = make_app(database_url).test_client()
+    direct = other_app().test_client()
     assert "Strict-Transport-Security" not in direct.get("/", headers=forwarded).headers
 
 
-def test_production_cookies_are_secure_http_only_and_same_site(database_url):
-    app = make_app(database_url, ENVIRONMENT="production", TESTING=False, SECRET_KEY="k" * 40)
+def test_production_cookies_are_secure_http_only_and_same_site(other_app):
+    app = other_app(ENVIRONMENT="production", TESTING=False, SECRET_KEY="k" * 40)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
