@@ -114,12 +114,6 @@ def _driver_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     return str(compiled), tuple(compiled.positiontup) if compiled.positiontup else None
 
 
-def post_state(connection: Connection, blog: str, post: str, now: datetime) -> PageState | None:
-    sql, order = _driver_sql(connection.dialect)
-    row = connection.exec_driver_sql(sql, _params(order, blog, post)).one_or_none()
-    return _post_state(row, now)
-
-
 def _params(order: tuple[str, ...] | None, blog: str, post: str) -> Any:
     values = {"blog": blog, "post": post}
     return tuple(values[name] for name in order) if order else values

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from moderation.caching import post_state
+from moderation.caching import StateReader
 from moderation.extensions import db
 from moderation.models import Comment, Post, Status, utcnow
 from moderation.privacy import erase_address
@@ -148,10 +148,11 @@ def test_erasing_an_address_changes_the_etag(reader, demo, post):
 def test_closing_by_date_changes_the_etag_without_any_write(app, demo, post):
     post.blog.close_after_days = 30
     db.session.commit()
-    with db.engine.connect() as connection:
-        now = post.published_at + timedelta(days=29)
-        before = post_state(connection, "samen-digitaal", "een-keer-bouwen", now)
-        after = post_state(connection, "samen-digitaal", "een-keer-bouwen", now + timedelta(days=2))
+    reader = StateReader(db.engine)  # what the middleware reads a page's state with
+    now = post.published_at + timedelta(days=29)
+    before = reader.post_state("samen-digitaal", "een-keer-bouwen", now)
+    after = reader.post_state("samen-digitaal", "een-keer-bouwen", now + timedelta(days=2))
+    reader.close()
     assert before.accepts_reactions and not after.accepts_reactions
 
 

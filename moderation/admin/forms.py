@@ -114,10 +114,22 @@ class WholeNumberField(Field):
             raise StopValidation(str(self.message))
 
 
-def language_choices() -> list[SelectChoice]:
-    """The site's languages, each named in itself."""
-    names = {"nl": "Nederlands", "en": "English"}
-    return [SelectChoice(code, names.get(code, code)) for code in current_app.config["LANGUAGES"]]
+class LanguageField(RadioField):
+    """One of the site's languages, each named in itself (a blog's, an editor's mail)."""
+
+    NAMES = {"nl": "Nederlands", "en": "English"}
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        # Bound with its form, inside a request: the configured languages are known here.
+        super().__init__(label, validate_choice=False, **kwargs)
+        self.choices = [
+            SelectChoice(code, self.NAMES.get(code, code))
+            for code in current_app.config["LANGUAGES"]
+        ]
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in current_app.config["LANGUAGES"]:
+            raise StopValidation(str(_l("Choose one of the languages offered.")))
 
 
 class BlogForm(Form):
@@ -155,7 +167,7 @@ class BlogForm(Form):
     embed_origins = LinesField(
         _l("Sites that may embed this blog"), normalise=services.normalise_origin
     )
-    language = RadioField(_l("Language of the posts"), validate_choice=False, default="nl")
+    language = LanguageField(_l("Language of the posts"), default="nl")
     comments_open = BooleanField(_l("Reactions are open"), default=True)
     close_after_days = WholeNumberField(
         _l("Close reactions after this many days"),
@@ -171,14 +183,6 @@ class BlogForm(Form):
         default=2,
         message=_l("Enter a number from 0 to 50."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-    def validate_language(self, field: RadioField) -> None:
-        if field.data not in current_app.config["LANGUAGES"]:
-            raise StopValidation(str(_l("Choose one of the languages offered.")))
 
     def validate_moderation_mode(self, field: RadioField) -> None:
         if field.data not in {mode.value for mode in ModerationMode}:
@@ -310,16 +314,8 @@ class NewEditorForm(EditorFormBase):
 
 class EditEditorForm(EditorFormBase):
     active = BooleanField(_l("Account is active"))
-    language = RadioField(_l("Language of the mails they get"), validate_choice=False)
+    language = LanguageField(_l("Language of the mails they get"))
     password = PasswordField(_l("New password"), validators=[_password_rule])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-    def validate_language(self, field: RadioField) -> None:
-        if field.data not in current_app.config["LANGUAGES"]:
-            raise StopValidation(str(_l("Choose one of the languages offered.")))
 
     def changes(self) -> EditorChanges:
         return EditorChanges(
