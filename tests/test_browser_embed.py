@@ -110,11 +110,16 @@ def strip_cookies(page: Any, widget: str) -> list[str]:
     return dropped
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    what: str,
+    timeout: float = 10.0,
+    last: Callable[[], object] = lambda: "",
+) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what} {last()}")
         time.sleep(0.05)
 
 
@@ -132,12 +137,18 @@ def fit(iframe: Any) -> dict[str, float]:
 
 
 def assert_fits(iframe: Any) -> dict[str, float]:
+    seen: list[dict[str, float]] = []
+
     def fits() -> bool:
         sizes = fit(iframe)
+        seen.append(sizes)
         return abs(sizes["iframe"] - sizes["content"]) <= 5 and sizes["scroll"] <= sizes["client"]
 
+    # Chromium pauses rendering, ResizeObserver included, in a cross-site frame out of view,
+    # so a widget below the fold settles its height when the reader scrolls to it.
+    iframe.scroll_into_view_if_needed()
     # Generous: on a loaded machine a frame's fonts and layout can settle late.
-    wait_for(fits, "the iframe to fit its content", timeout=30)
+    wait_for(fits, "the iframe to fit its content", timeout=30, last=lambda: seen[-1:])
     return fit(iframe)
 
 
