@@ -4,17 +4,25 @@ Every change to what those pages show moves ``Post.changed_at`` (an ``after_flus
 posts, reactions, blogs and authors change; bulk statements call ``touch_posts``). A page's ETag
 is a digest of that moment, whether the post takes reactions now, the release of the templates
 and everything in the request that can change the page (query string, cookies, languages). A
-WSGI middleware answers a matching ``If-None-Match`` (or ``If-Modified-Since``) with 304 after
-one indexed query, before Flask does any work; other requests pass through and leave with the
-ETag and Last-Modified of the state read before the page was built, so a change that lands in
-between only costs the next request a full page.
+WSGI middleware answers a matching ``If-None-Match`` (or ``If-Modified-Since``) with 304 before
+Flask does any work; other requests pass through and leave with the ETag and Last-Modified of
+the state read before the page was built, so a change that lands in between only costs the
+next request a full page.
+
+On SQLite the state is one indexed query per request, in process. On PostgreSQL, where that
+query is a round trip to another process, each app process keeps the posts' states in memory
+and learns of changes through ``LISTEN``: every transaction that touches a post's pages sends
+``NOTIFY`` (delivered at commit, so every instance hears of it), and a commit in this process
+forgets the states at once. Without a working listener, states are read per request again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -23,10 +31,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from select import POLLIN, poll
+from typing import Any, NamedTuple
 
 from flask import Flask, request
-from sqlalchemy import Connection, Dialect, Engine, bindparam, event, func, select, update
+from sqlalchemy import Connection, Dialect, Engine, bindparam, event, func, select, text, update
 from sqlalchemy.orm import Session, scoped_session
 
 from .extensions import db
@@ -44,18 +53,31 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --- Knowing when a page changed ---
 
 
+# The channel every transaction that changes a post's pages notifies on PostgreSQL.
+CHANNEL = "moderation_pages"
+
+
 def touch_posts(
     connection: Connection | Session | scoped_session[Any], post_ids: Iterable[int]
 ) -> None:
     """Mark these posts' pages as changed (for writes that bypass the ORM's flush)."""
     ids = sorted(set(post_ids))
-    if ids:
-        connection.execute(
-            update(Post)
-            .where(Post.id.in_(ids))
-            .values(changed_at=utcnow(), updated_at=Post.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+    if not ids:
+        return
+    connection.execute(
+        update(Post)
+        .where(Post.id.in_(ids))
+        .values(changed_at=utcnow(), updated_at=Post.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if isinstance(connection, Session | scoped_session):
+        connection.info[CHANGED] = True
+        dialect = connection.get_bind().dialect
+    else:
+        dialect = connection.dialect
+    if dialect.name == "postgresql":
+        # Delivered to every listening process when the transaction commits, never before.
+        connection.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 def _changed_posts(session: Session) -> tuple[set[int], set[int], set[int]]:
@@ -81,14 +103,40 @@ def _after_flush(session: Session, _context: Any) -> None:
     if blogs or authors:
         related = select(Post.id).where(Post.blog_id.in_(blogs) | Post.author_id.in_(authors))
         posts.update(connection.scalars(related))
+    if posts:
+        session.info[CHANGED] = True
     touch_posts(connection, posts)
+
+
+# A session's info holds this key from a change to a post's pages until it commits or rolls
+# back; the commit then moves this process's generation on, which forgets every kept state.
+CHANGED = "moderation.pages_changed"
+
+
+class Generation:
+    """How many times this process has learnt that post pages changed: a state kept under an
+    earlier generation is no longer trusted."""
+
+    value = 0
+
+    @classmethod
+    def advance(cls) -> None:
+        cls.value += 1
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(CHANGED, False):
+        Generation.advance()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(CHANGED, None)
 
 
 # --- The state a page is built from, read cheaply ---
 
 
-@dataclass(frozen=True)
-class PageState:
+class PageState(NamedTuple):
     changed_at: datetime
     accepts_reactions: bool
 
@@ -119,11 +167,21 @@ def _params(order: tuple[str, ...] | None, blog: str, post: str) -> Any:
     return tuple(values[name] for name in order) if order else values
 
 
-def _post_state(row: Any, now: datetime) -> PageState | None:
-    if row is None or _aware(row[1]) > now:
+# A post's stored facts: changed_at and published_at (aware), the post's and the blog's
+# switches, the blog's closing period.
+PostRow = tuple[datetime, datetime, bool, bool, int | None]
+
+
+def _post_row(row: Any) -> PostRow | None:
+    if row is None:
+        return None
+    return (_aware(row[0]), _aware(row[1]), row[2], row[3], row[4])
+
+
+def _post_state(row: PostRow | None, now: datetime) -> PageState | None:
+    if row is None or row[1] > now:
         return None  # not there, or not public yet: Flask answers
-    published_at = _aware(row[1])
-    return PageState(_aware(row[0]), reactions_open(row[2], row[3], row[4], published_at, now))
+    return PageState(row[0], reactions_open(row[2], row[3], row[4], row[1], now))
 
 
 class StateReader:
@@ -160,6 +218,10 @@ class StateReader:
         return connection
 
     def post_state(self, blog: str, post: str, now: datetime) -> PageState | None:
+        return _post_state(self.post_row(blog, post), now)
+
+    def post_row(self, blog: str, post: str) -> PostRow | None:
+        """The stored facts a post's state is made of (None: no such post)."""
         for attempt in (1, 2):
             connection = self._connection()
             try:
@@ -176,8 +238,132 @@ class StateReader:
                 if attempt == 2:
                     raise
                 continue
-            return _post_state(row, now)
+            return _post_row(row)
         return None  # pragma: no cover (the loop returns or raises)
+
+
+class ChangeListener:
+    """A connection of this process's own that LISTENs for changes to post pages (PostgreSQL).
+
+    ``generation()`` takes in what has arrived without waiting (a poll of its socket, and a
+    read when something came) and answers this process's generation, or None while it is not
+    listening: then nothing kept may be trusted. A lost connection forgets everything; a new
+    one is tried at most once a second. Forked processes open their own."""
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.connection: Any = None
+        self.pid = 0
+        self.next_try = 0.0
+        self.readable = poll()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def close(self) -> None:
+        with self.lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and self.pid == os.getpid():
+            with suppress(Exception):
+                connection.close()
+        Generation.advance()
+
+    def _listen(self) -> None:
+        now = time.monotonic()
+        if now < self.next_try:
+            return
+        self.next_try = now + self.RETRY_SECONDS
+        try:
+            pooled = self.engine.raw_connection()
+        except self.engine.dialect.loaded_dbapi.Error:
+            return
+        connection: Any = pooled.driver_connection
+        pooled.detach()
+        try:
+            connection.autocommit = True
+            connection.execute(f"LISTEN {CHANNEL}")
+        except self.engine.dialect.loaded_dbapi.Error:
+            with suppress(Exception):
+                connection.close()
+            return
+        self.connection, self.pid = connection, os.getpid()
+        self.readable = poll()
+        self.readable.register(connection.fileno(), POLLIN)
+        # Whatever was kept before now may have missed a notification.
+        Generation.advance()
+
+    def generation(self) -> int | None:
+        with self.lock:
+            if self.connection is not None and self.pid != os.getpid():
+                self.connection = None  # the parent's: leave its socket alone
+            if self.connection is None:
+                self._listen()
+                if self.connection is None:
+                    return None
+            pgconn = self.connection.pgconn
+            # Usually nothing has arrived: one poll, no read. A server ending the session
+            # (a restart, pg_terminate_backend) sends a message and then closes, which the
+            # second round reads as the end of the stream.
+            for _ in range(8):
+                if not self.readable.poll(0):
+                    break
+                try:
+                    pgconn.consume_input()
+                except self.engine.dialect.loaded_dbapi.Error:
+                    self._drop()
+                    return None
+                heard = False
+                while pgconn.notifies() is not None:
+                    heard = True
+                if heard:
+                    Generation.advance()
+            if pgconn.status != 0:  # 0: CONNECTION_OK
+                self._drop()
+                return None
+            return Generation.value
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    row: PostRow
+    generation: int
+    fresh_until: float
+
+
+class PostStates:
+    """A post's state for the middleware: from memory while this process's generation holds
+    and the row is younger than ``max_age`` seconds (a bound in case notifications stop
+    without the connection failing), else read. Only with a listener; else always read."""
+
+    MAX_KEPT = 4096
+
+    def __init__(self, engine: Engine, max_age: float) -> None:
+        self.reader = StateReader(engine)
+        self.listener = (
+            ChangeListener(engine) if engine.dialect.name == "postgresql" and max_age > 0 else None
+        )
+        self.max_age = max_age
+        self.kept: dict[tuple[str, str], KeptRow] = {}
+
+    def post_state(self, blog: str, post: str, now: datetime) -> PageState | None:
+        generation = self.listener.generation() if self.listener is not None else None
+        if generation is None:
+            return self.reader.post_state(blog, post, now)
+        key = (blog, post)
+        kept = self.kept.get(key)
+        moment = time.monotonic()
+        if kept is not None and kept.generation == generation and moment < kept.fresh_until:
+            return _post_state(kept.row, now)
+        row = self.reader.post_row(blog, post)
+        if row is not None:  # a missing post is not kept: any address can be asked for
+            if len(self.kept) >= self.MAX_KEPT:
+                self.kept.clear()
+            self.kept[key] = KeptRow(row, generation, moment + self.max_age)
+        return _post_state(row, now)
 
 
 def feed_state(connection: Connection, blog: str, now: datetime) -> PageState | None:
@@ -214,19 +400,30 @@ def release_digest(folders: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def etag_for(state: PageState, environ: dict[str, Any], release: str) -> str:
+# The same page is asked for again and again between two changes: its validators are worked
+# out once per variant (a digest and a date cost more than the rest of a 304).
+@lru_cache(maxsize=4096)
+def _validators(
+    state: PageState, release: str, path: str, query: str, cookie: str, languages: str
+) -> tuple[tuple[str, str], ...]:
     variant = "\x00".join(
         (
             release,
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_COOKIE", ""),
-            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            path,
+            query,
+            cookie,
+            languages,
             state.changed_at.isoformat(),
             "open" if state.accepts_reactions else "closed",
         )
     )
-    return '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
+    etag = '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
+    return (
+        ("ETag", etag),
+        ("Last-Modified", format_datetime(state.changed_at.astimezone(UTC), usegmt=True)),
+        ("Cache-Control", "no-cache"),
+        ("Vary", "Cookie, Accept-Language"),
+    )
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -268,7 +465,7 @@ class ConditionalGet:
         self.pages: OrderedDict[str, CachedPage] = OrderedDict()
         self.max_pages = int(app.config["PAGE_CACHE_ENTRIES"])
         self._engine: Engine | None = None
-        self._reader: StateReader | None = None
+        self._states: PostStates | None = None
 
     @property
     def engine(self) -> Engine:
@@ -280,9 +477,10 @@ class ConditionalGet:
     def _state(self, path: str) -> PageState | None:
         page = POST_PAGE.fullmatch(path)
         if page:
-            if self._reader is None:
-                self._reader = StateReader(self.engine)
-            return self._reader.post_state(page.group(1), page.group(2), utcnow())
+            if self._states is None:
+                max_age = float(self.app.config["PAGE_STATE_MAX_AGE"])
+                self._states = PostStates(self.engine, max_age)
+            return self._states.post_state(page.group(1), page.group(2), utcnow())
         feed = FEED.fullmatch(path)
         if feed:
             with self.engine.connect() as connection:
@@ -295,13 +493,17 @@ class ConditionalGet:
         state = self._state(environ.get("PATH_INFO", ""))
         if state is None:
             return self.wsgi_app(environ, start_response)
-        etag = etag_for(state, environ, self.release)
-        validators = [
-            ("ETag", etag),
-            ("Last-Modified", format_datetime(state.changed_at.astimezone(UTC), usegmt=True)),
-            ("Cache-Control", "no-cache"),
-            ("Vary", "Cookie, Accept-Language"),
-        ]
+        validators = list(
+            _validators(
+                state,
+                self.release,
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+                environ.get("HTTP_COOKIE", ""),
+                environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            )
+        )
+        etag = validators[0][1]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if (if_none_match is not None and _matches(if_none_match, etag)) or (
             if_none_match is None
@@ -390,6 +592,11 @@ def remember_form_started(token: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    if not event.contains(db.session, "after_flush", _after_flush):
-        event.listen(db.session, "after_flush", _after_flush)
+    for name, hook in (
+        ("after_flush", _after_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
+        if not event.contains(db.session, name, hook):
+            event.listen(db.session, name, hook)
     app.wsgi_app = ConditionalGet(app, app.wsgi_app)  # type: ignore[method-assign]

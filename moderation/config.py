@@ -26,6 +26,10 @@ class Defaults:
     POSTS_PER_PAGE = 10
     # Post, embed and feed pages each worker keeps in memory while their ETag holds.
     PAGE_CACHE_ENTRIES = 256
+    # On PostgreSQL each process keeps posts' states in memory, told of every change through
+    # LISTEN/NOTIFY; this bounds how long a kept state is trusted should notifications stop
+    # without the connection failing. 0: read the state on every request, as on SQLite.
+    PAGE_STATE_MAX_AGE = 5.0
     # Top-level reactions per page of a post (each with its replies).
     REACTIONS_PER_PAGE = 50
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).

@@ -3,15 +3,16 @@ a fixed number of queries per page, reactions in pages, and the blog's feed."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text, update
 
-from moderation.caching import StateReader
+from moderation.caching import CHANNEL, ChangeListener, StateReader
 from moderation.extensions import db
 from moderation.models import Comment, Post, Status, utcnow
 from moderation.privacy import erase_address
@@ -154,6 +155,91 @@ def test_closing_by_date_changes_the_etag_without_any_write(app, demo, post):
     after = reader.post_state("samen-digitaal", "een-keer-bouwen", now + timedelta(days=2))
     reader.close()
     assert before.accepts_reactions and not after.accepts_reactions
+
+
+# --- What each process keeps, and how it learns of changes made elsewhere ---
+
+ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
+postgresql_only = pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="PostgreSQL only: there each process keeps posts' states and LISTENs for changes",
+)
+
+
+def change_behind_the_app(notify=False):
+    """A write as another process makes it: none of this process's hooks see it."""
+    with db.engine.connect() as connection:
+        connection.execute(
+            update(Post).where(Post.slug == "een-keer-bouwen").values(changed_at=utcnow())
+        )
+        if notify:
+            connection.execute(text(f"NOTIFY {CHANNEL}"))
+        connection.commit()
+
+
+def answers(reader, before, timeout=0.0):
+    """The status of a conditional request, asked again until it is no longer 304 or the
+    time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = reader.get(POST, headers={"If-None-Match": before}).status_code
+        if status != 304 or time.monotonic() >= deadline:
+            return status
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite only: PostgreSQL keeps states (tests below)")
+def test_on_sqlite_every_request_reads_the_state(reader, demo, post):
+    before = etag(reader)
+    change_behind_the_app()
+    assert answers(reader, before) == 200
+
+
+@postgresql_only
+def test_a_kept_state_holds_until_another_process_notifies_a_change(app, reader, demo, post):
+    app.config["PAGE_STATE_MAX_AGE"] = 3600
+    before = etag(reader)
+    change_behind_the_app()
+    assert answers(reader, before) == 304  # kept: the database was not asked
+    change_behind_the_app(notify=True)
+    assert answers(reader, before, timeout=2) == 200
+
+
+@postgresql_only
+def test_a_kept_state_is_trusted_for_its_maximum_age_at_most(app, reader, demo, post):
+    app.config["PAGE_STATE_MAX_AGE"] = 0.5
+    before = etag(reader)
+    change_behind_the_app()  # and no notification: as if they had stopped arriving
+    assert answers(reader, before) == 304
+    time.sleep(0.6)
+    assert answers(reader, before) == 200
+
+
+@postgresql_only
+def test_a_lost_listener_forgets_every_kept_state(app, reader, demo, post):
+    app.config["PAGE_STATE_MAX_AGE"] = 3600
+    before = etag(reader)
+    assert answers(reader, before) == 304
+    listening = text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = :listen"
+    )
+    with db.engine.connect() as connection:
+        pids = connection.scalars(listening, {"listen": f"LISTEN {CHANNEL}"}).all()
+        assert len(pids) == 1
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+        deadline = time.monotonic() + 5
+        while connection.scalars(listening, {"listen": f"LISTEN {CHANNEL}"}).all():
+            assert time.monotonic() < deadline, "the listener's backend did not end"
+            connection.commit()  # the activity view is a snapshot per transaction
+            time.sleep(0.05)
+    change_behind_the_app(notify=True)  # nobody hears this one
+    assert answers(reader, before) == 200
+    # Listening again, on a new connection, and keeping again.
+    again = etag(reader)
+    time.sleep(ChangeListener.RETRY_SECONDS)
+    assert answers(reader, again) == 304
+    change_behind_the_app(notify=True)
+    assert answers(reader, again, timeout=2) == 200
 
 
 def test_a_post_that_is_not_public_yet_gets_no_etag(reader, demo, post):
