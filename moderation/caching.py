@@ -401,9 +401,20 @@ def release_digest(folders: Iterable[Path]) -> str:
 
 
 # The same page is asked for again and again between two changes: its validators are worked
-# out once per variant (a digest and a date cost more than the rest of a 304).
-@lru_cache(maxsize=4096)
+# out once per variant (a digest and a date cost more than the rest of a 304). Only variants
+# of ordinary size are remembered, so large made-up headers cannot fill a worker's memory.
+VARIANT_REMEMBERED = 256
+
+
 def _validators(
+    state: PageState, release: str, path: str, query: str, cookie: str, languages: str
+) -> tuple[tuple[str, str], ...]:
+    if len(path) + len(query) + len(cookie) + len(languages) <= VARIANT_REMEMBERED:
+        return _remembered_validators(state, release, path, query, cookie, languages)
+    return _make_validators(state, release, path, query, cookie, languages)
+
+
+def _make_validators(
     state: PageState, release: str, path: str, query: str, cookie: str, languages: str
 ) -> tuple[tuple[str, str], ...]:
     variant = "\x00".join(
@@ -424,6 +435,9 @@ def _validators(
         ("Cache-Control", "no-cache"),
         ("Vary", "Cookie, Accept-Language"),
     )
+
+
+_remembered_validators = lru_cache(maxsize=4096)(_make_validators)
 
 
 def _matches(header: str, etag: str) -> bool:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, text, update
 
-from moderation.caching import CHANNEL, ChangeListener, StateReader
+from moderation.caching import CHANNEL, ChangeListener, StateReader, _remembered_validators
 from moderation.extensions import db
 from moderation.models import Comment, Post, Status, utcnow
 from moderation.privacy import erase_address
@@ -88,6 +88,20 @@ def test_language_query_and_cookies_each_have_their_own_etag(reader, app, demo):
     assert len(tags) == 4
     english = reader.get(POST, headers={"Accept-Language": "en", "If-None-Match": etag(reader)})
     assert english.status_code == 200
+
+
+def test_large_made_up_headers_get_validators_without_being_remembered(reader, demo):
+    languages = "nl;q=0.9, " + ", ".join(f"x-{n:04d};q=0.1" for n in range(120))
+    remembered = _remembered_validators.cache_info().currsize
+    first = reader.get(POST, headers={"Accept-Language": languages})
+    assert first.status_code == 200
+    again = reader.get(
+        POST, headers={"Accept-Language": languages, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
+    assert _remembered_validators.cache_info().currsize == remembered
+    assert etag(reader) != first.headers["ETag"]  # an ordinary reader's page, remembered
+    assert _remembered_validators.cache_info().currsize == remembered + 1
 
 
 def test_every_status_change_gives_the_page_a_new_etag(reader, demo, post):
