@@ -47,7 +47,6 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 POST_PAGE = re.compile(r"/(?:blogs|embed)/([a-z0-9-]+)/([a-z0-9-]+)")
 FEED = re.compile(r"/blogs/([a-z0-9-]+)/feed\.atom")
 ROOT = Path(__file__).resolve().parent.parent
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- Knowing when a page changed ---
